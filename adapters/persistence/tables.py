@@ -1,0 +1,62 @@
+"""Piccolo tables. They are bound to an engine at start-up by `bind_tables`, never on import.
+
+The schema itself is owned by `migrations/`; these classes only describe it for queries.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    DoublePrecision,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class UserTable(Table, tablename="app_user"):
+    id = UUID(primary_key=True)
+    name = Varchar(length=200)
+    created_at = Timestamptz()
+
+
+class ApiTokenTable(Table, tablename="api_token"):
+    id = UUID(primary_key=True)
+    user_id = UUID()
+    token_hash = Varchar(length=64, unique=True)  # sha256 hex of the token; the token is never stored
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class ProducerTable(Table, tablename="producer"):
+    id = Varchar(length=64, primary_key=True)
+    user_id = UUID()
+    enabled = Boolean(default=True)
+    dedup_window_seconds = Integer()
+    # HMAC needs the key itself, so secrets cannot be stored hashed (docs/decisions.md).
+    secret = Varchar(length=128)
+    previous_secret = Varchar(length=128, null=True, default=None)
+    previous_secret_valid_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class SignalTable(Table, tablename="signal"):
+    id = UUID(primary_key=True)
+    user_id = UUID()
+    producer_id = Varchar(length=64)
+    instrument = Varchar(length=32)
+    side = Varchar(length=4)
+    price = DoublePrecision()
+    time = Timestamptz()
+    version = Varchar(length=32)
+    external_id = Varchar(length=128, null=True, default=None)
+    status = Varchar(length=16, default="new")
+    payload = JSON()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (UserTable, ApiTokenTable, ProducerTable, SignalTable)
