@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -53,7 +53,8 @@ class Settings:
         cache_max = read.integer("MEDIA_CACHE_MAX_BYTES", 1_073_741_824, minimum=1024)
         if cache_max < media_max:
             raise SettingsError(
-                "MEDIA_CACHE_MAX_BYTES", f"must be >= MEDIA_MAX_BYTES ({media_max}), got {cache_max}"
+                "MEDIA_CACHE_MAX_BYTES",
+                f"must be >= MEDIA_MAX_BYTES ({media_max}), got {cache_max}",
             )
         return cls(
             database=_database(read.text("DATABASE_URL", "sqlite:///./var/signalhub.sqlite3")),

@@ -67,7 +67,9 @@ def pg_database_url() -> Iterator[str]:
 
 def database_settings(url: str) -> DatabaseSettings:
     if url.startswith("sqlite:///"):
-        return DatabaseSettings(url=url, engine="sqlite", sqlite_path=Path(url[len("sqlite:///") :]))
+        return DatabaseSettings(
+            url=url, engine="sqlite", sqlite_path=Path(url[len("sqlite:///") :])
+        )
     return DatabaseSettings(url=url, engine="postgres")
 
 

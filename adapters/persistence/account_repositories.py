@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from adapters.persistence.tables import ApiTokenTable, ProducerTable, UserTable
 from domain.accounts.model import ApiToken, Producer, User
 from domain.errors import AlreadyExists
-
-from adapters.persistence.tables import ApiTokenTable, ProducerTable, UserTable
 
 
 def as_uuid(value: Any) -> UUID:
@@ -25,9 +24,7 @@ def as_utc(value: Any) -> datetime:
 
 class PiccoloUserRepository:
     async def add(self, user: User) -> None:
-        await UserTable.insert(
-            UserTable(id=user.id, name=user.name, created_at=user.created_at)
-        )
+        await UserTable.insert(UserTable(id=user.id, name=user.name, created_at=user.created_at))
 
     async def get(self, user_id: UUID) -> User | None:
         row = await UserTable.select().where(UserTable.id == user_id).first()
@@ -63,9 +60,7 @@ class PiccoloTokenRepository:
     async def revoke(self, token_hash: str, at: datetime) -> bool:
         rows = (
             await ApiTokenTable.update({ApiTokenTable.revoked_at: at})
-            .where(
-                (ApiTokenTable.token_hash == token_hash) & ApiTokenTable.revoked_at.is_null()
-            )
+            .where((ApiTokenTable.token_hash == token_hash) & ApiTokenTable.revoked_at.is_null())
             .returning(ApiTokenTable.id)
         )
         return bool(rows)

@@ -26,7 +26,9 @@ class UserTable(Table, tablename="app_user"):
 class ApiTokenTable(Table, tablename="api_token"):
     id = UUID(primary_key=True)
     user_id = UUID()
-    token_hash = Varchar(length=64, unique=True)  # sha256 hex of the token; the token is never stored
+    token_hash = Varchar(
+        length=64, unique=True
+    )  # sha256 hex of the token; the token is never stored
     created_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
 

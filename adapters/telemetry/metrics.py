@@ -49,7 +49,10 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
         )
         self.http_requests = Counter(
-            "http_requests_total", "HTTP requests answered", ["method", "route", "status"], registry=r
+            "http_requests_total",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=r,
         )
         self.http_request_seconds = Histogram(
             "http_request_seconds", "HTTP request duration", ["method", "route"], registry=r

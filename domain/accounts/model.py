@@ -66,7 +66,5 @@ def validate_producer_id(producer_id: str) -> str:
 
 def validate_dedup_window(seconds: int) -> int:
     if not 0 <= seconds <= MAX_DEDUP_WINDOW_SECONDS:
-        raise InvalidInput(
-            "dedup_window_seconds", f"must be 0 (off) to {MAX_DEDUP_WINDOW_SECONDS}"
-        )
+        raise InvalidInput("dedup_window_seconds", f"must be 0 (off) to {MAX_DEDUP_WINDOW_SECONDS}")
     return seconds

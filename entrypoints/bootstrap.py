@@ -1,0 +1,105 @@
+"""The one composition root: settings -> adapters -> use cases.
+
+Nothing is built on import; `build_container` is called once per process (per server worker,
+per CLI invocation). Resources with a lifetime (connection pool, render pool) are opened by
+`Container.start` and closed by `Container.stop`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.persistence import engine as db
+from adapters.persistence.account_repositories import (
+    PiccoloProducerRepository,
+    PiccoloTokenRepository,
+    PiccoloUserRepository,
+)
+from adapters.persistence.migrator import migrate_forwards
+from adapters.system import SystemClock, UrlSafeSecrets
+from adapters.telemetry.metrics import Metrics
+from application.accounts.use_cases import (
+    AuthenticateToken,
+    CreateProducer,
+    CreateToken,
+    CreateUser,
+    DisableProducer,
+    ListProducers,
+    RevokeToken,
+    RotateProducerSecret,
+)
+from entrypoints.settings import Settings
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Any
+    metrics: Metrics
+    authenticate: AuthenticateToken
+    create_user: CreateUser
+    create_token: CreateToken
+    revoke_token: RevokeToken
+    create_producer: CreateProducer
+    rotate_producer: RotateProducerSecret
+    disable_producer: DisableProducer
+    list_producers: ListProducers
+    # --- signals wiring (fields) ---
+    ingest_signal: Any = None
+    get_signal: Any = None
+    list_signals: Any = None
+    # --- media wiring (fields) ---
+    render_chart: Any = None
+    get_media: Any = None
+    media_stats: Any = None
+    purge_media: Any = None
+    # --- end wiring (fields) ---
+    on_start: list[Hook] = field(default_factory=list)
+    on_stop: list[Hook] = field(default_factory=list)
+
+    async def start(self) -> None:
+        await db.start(self.engine)
+        db.bind_tables(self.engine)
+        for hook in self.on_start:
+            await hook()
+
+    async def stop(self) -> None:
+        for hook in reversed(self.on_stop):
+            await hook()
+        await db.stop(self.engine)
+
+    async def migrate(self) -> list[str]:
+        return await migrate_forwards(self.engine)
+
+
+def build_container(settings: Settings, metrics: Metrics | None = None) -> Container:
+    engine = db.make_engine(settings.database)
+    metrics = metrics or Metrics()
+    clock = SystemClock()
+    secrets = UrlSafeSecrets()
+    users = PiccoloUserRepository()
+    tokens = PiccoloTokenRepository()
+    producers = PiccoloProducerRepository()
+    container = Container(
+        settings=settings,
+        engine=engine,
+        metrics=metrics,
+        authenticate=AuthenticateToken(tokens),
+        create_user=CreateUser(users, tokens, clock, secrets),
+        create_token=CreateToken(users, tokens, clock, secrets),
+        revoke_token=RevokeToken(tokens, clock),
+        create_producer=CreateProducer(
+            users, producers, clock, secrets, settings.dedup_window_seconds
+        ),
+        rotate_producer=RotateProducerSecret(producers, clock, secrets),
+        disable_producer=DisableProducer(producers),
+        list_producers=ListProducers(producers),
+    )
+    # --- signals wiring (build) ---
+    # --- media wiring (build) ---
+    # --- end wiring (build) ---
+    return container
