@@ -1,0 +1,32 @@
+"""Producer lookup for ingestion: one indexed read per signal, kept off Piccolo's query builder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+from adapters.persistence.account_repositories import producer_from_row
+from adapters.persistence.tables import ProducerTable
+from domain.accounts.model import Producer
+
+_PG_PRODUCER = (
+    "SELECT id, user_id, enabled, dedup_window_seconds, secret, previous_secret, "
+    "previous_secret_valid_until, created_at FROM producer WHERE id = $1"
+)
+
+
+class PiccoloProducerDirectory:
+    """Reads the producer row on every request (no cache: disable and rotate act at once)."""
+
+    def __init__(self, engine: Engine[Any]) -> None:
+        self._engine = engine
+        self._postgres = isinstance(engine, PostgresEngine)
+
+    async def get(self, producer_id: str) -> Producer | None:
+        if self._postgres:
+            row = await self._engine.pool.fetchrow(_PG_PRODUCER, producer_id)
+        else:
+            row = await ProducerTable.select().where(ProducerTable.id == producer_id).first()
+        return producer_from_row(row) if row is not None else None

@@ -1,0 +1,14 @@
+"""Signal use cases: ingestion (producers) and reads (users)."""
+
+from application.signals.ingest import IngestPolicy, IngestSignal, IngestSignalRequest
+from application.signals.reads import GetSignal, ListSignals, ListSignalsRequest, SignalListing
+
+__all__ = [
+    "GetSignal",
+    "IngestPolicy",
+    "IngestSignal",
+    "IngestSignalRequest",
+    "ListSignals",
+    "ListSignalsRequest",
+    "SignalListing",
+]

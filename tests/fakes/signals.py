@@ -1,0 +1,76 @@
+"""In-memory fakes of the signal ports, held to the same contract tests as the real adapters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from domain.accounts.model import Producer
+from domain.errors import AlreadyExists
+from domain.signals.model import Side, Signal
+from domain.signals.ports import SignalFilter, SignalPage
+from domain.signals.rules import duplicate_reason
+
+
+class FakeSignalRepository:
+    def __init__(self) -> None:
+        self.signals: dict[UUID, Signal] = {}
+
+    async def add(self, signal: Signal, dedup_window_seconds: int) -> Signal:
+        # Without an await before the insert, the event loop makes check-and-insert atomic.
+        for existing in self.signals.values():
+            reason = duplicate_reason(existing, signal, dedup_window_seconds)
+            if reason is not None:
+                raise AlreadyExists(reason, existing_id=str(existing.id))
+        self.signals[signal.id] = signal
+        return signal
+
+    async def get(self, signal_id: UUID) -> Signal | None:
+        return self.signals.get(signal_id)
+
+    async def list(self, query: SignalFilter) -> SignalPage:
+        found = [
+            s
+            for s in self.signals.values()
+            if s.user_id == query.user_id
+            and (query.status is None or s.status == query.status)
+            and (query.instrument is None or s.instrument == query.instrument)
+        ]
+        found.sort(key=lambda s: (s.created_at, str(s.id)), reverse=True)
+        return SignalPage(found[query.offset : query.offset + query.limit], len(found))
+
+
+class FakeProducerDirectory:
+    def __init__(self, *producers: Producer) -> None:
+        self.producers = {p.id: p for p in producers}
+
+    async def get(self, producer_id: str) -> Producer | None:
+        return self.producers.get(producer_id)
+
+
+class FakeSignalMetrics:
+    def __init__(self) -> None:
+        self.ingested_by: Counter[tuple[str, str]] = Counter()
+        self.rejected_by: Counter[str] = Counter()
+        self.create_seconds: list[float] = []
+
+    def ingested(self, instrument: str, side: Side) -> None:
+        self.ingested_by[(instrument, side.value)] += 1
+
+    def rejected(self, reason: str) -> None:
+        self.rejected_by[reason] += 1
+
+    def observe_create_seconds(self, seconds: float) -> None:
+        self.create_seconds.append(seconds)
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
