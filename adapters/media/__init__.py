@@ -1,0 +1,1 @@
+"""The media cache on the local file system."""

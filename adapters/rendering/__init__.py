@@ -1,0 +1,1 @@
+"""Chart rendering: matplotlib in a process pool."""

@@ -1,0 +1,1 @@
+"""Charts and their media cache: specs, keys and ports."""

@@ -1,0 +1,291 @@
+"""FilesystemMediaCache: the media cache on disk, shared by every server process and the CLI.
+
+Layout under MEDIA_DIR:
+    ab/cd/<key>.png        one chart; sharded by the first 4 hex chars of its key
+    ab/cd/.<key>.*.tmp     a file being written (renamed into place when complete)
+    .locks/usage           the ledger: total bytes of all charts (guarded by flock)
+    .locks/render-xyz.lock per-key-stripe render locks (FileRenderLock)
+
+- Writes go to a temporary file then `os.replace`: readers see the old file, no file, or the
+  whole new file. A reader that opened a file keeps reading it after a purge unlinks it.
+- TTL by age: a file's mtime is when it was rendered; older than the TTL -> expired.
+- LRU: a read sets the file's atime (explicitly, so `noatime` mounts do not matter). When the
+  ledger says the total is over budget, one scan under the lock evicts expired files first,
+  then the least recently used, down to 90% of the budget (so scans stay rare).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiofiles
+import aiofiles.os
+
+from domain.errors import Overloaded
+from domain.media.keys import MediaKey
+from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
+
+LOW_WATERMARK = 0.9
+TOUCH_EVERY_SECONDS = 1.0
+STALE_TEMP_SECONDS = 3600.0
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: Path
+    size: int
+    mtime: float
+    atime: float
+
+
+class FilesystemMediaCache:
+    def __init__(
+        self,
+        root: Path,
+        ttl_seconds: int,
+        budget_bytes: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._root = Path(root).resolve()
+        self._locks = self._root / ".locks"
+        self._ttl = float(ttl_seconds)
+        self._budget = budget_bytes
+        self._clock = clock
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def path_for(self, key: MediaKey) -> Path:
+        k = key.value  # 64 hex chars, checked by MediaKey: the path cannot leave the root
+        return self._root / k[:2] / k[2:4] / f"{k}.png"
+
+    # --- reads -------------------------------------------------------------------------
+
+    async def get(self, key: MediaKey) -> StoredMedia | None:
+        path = self.path_for(key)
+        try:
+            async with aiofiles.open(path, "rb") as f:
+                fd = f.fileno()
+                st = os.fstat(fd)
+                now = self._clock()
+                if now - st.st_mtime > self._ttl:
+                    return None
+                data = await f.read()
+                if now - st.st_atime >= TOUCH_EVERY_SECONDS:
+                    # On the open descriptor: a file replaced meanwhile keeps its own times.
+                    with contextlib.suppress(OSError):
+                        os.utime(fd, ns=(int(now * 1e9), st.st_mtime_ns))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if len(data) != st.st_size:  # cannot happen with atomic renames; never serve it
+            return None
+        return StoredMedia(key=key, data=data, created_at=st.st_mtime)
+
+    async def usage(self) -> CacheUsage:
+        entries = await asyncio.to_thread(self._scan)
+        now = self._clock()
+        return CacheUsage(
+            files=len(entries),
+            bytes=sum(e.size for e in entries),
+            expired_files=sum(1 for e in entries if self._expired(e, now)),
+        )
+
+    # --- writes ------------------------------------------------------------------------
+
+    async def put(self, key: MediaKey, data: bytes) -> None:
+        final = self.path_for(key)
+        temp = final.with_name(f".{key.value}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        for attempt in (1, 2):
+            await aiofiles.os.makedirs(final.parent, exist_ok=True)
+            try:
+                async with aiofiles.open(temp, "wb") as f:
+                    await f.write(data)
+                break
+            except FileNotFoundError:
+                if attempt == 2:  # the shard folder vanished twice under us
+                    raise
+        try:
+            await asyncio.to_thread(self._commit, temp, final, len(data))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+
+    def _commit(self, temp: Path, final: Path, size: int) -> None:
+        now = self._clock()
+        os.utime(temp, (now, now))
+        with self._ledger() as ledger:
+            try:
+                old = final.stat().st_size
+            except FileNotFoundError:
+                old = 0
+            os.replace(temp, final)
+            total = ledger.total + size - old
+            if total > self._budget:
+                total = self._evict(keep=final, now=now)
+            ledger.total = total
+
+    async def purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport:
+        return await asyncio.to_thread(self._purge, mode, dry_run)
+
+    def _purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport:
+        now = self._clock()
+        deleted = freed = 0
+        with self._ledger() as ledger:
+            entries = self._scan()
+            remaining = sum(e.size for e in entries)
+            for entry in entries:
+                if mode is PurgeMode.ALL or self._expired(entry, now):
+                    if dry_run or self._unlink(entry.path):
+                        deleted += 1
+                        freed += entry.size
+                        if not dry_run:
+                            remaining -= entry.size
+            if not dry_run:
+                self._sweep_temp(now)
+            ledger.total = remaining
+        return PurgeReport(deleted_files=deleted, freed_bytes=freed, dry_run=dry_run)
+
+    # --- budget ------------------------------------------------------------------------
+
+    def _evict(self, keep: Path, now: float) -> int:
+        """Called under the ledger lock; returns the true total after eviction."""
+        entries = self._scan()
+        total = sum(e.size for e in entries)
+        target = int(self._budget * LOW_WATERMARK)
+        # Expired first, then least recently used.
+        entries.sort(key=lambda e: (not self._expired(e, now), e.atime, e.mtime))
+        for entry in entries:
+            if total <= target:
+                break
+            if entry.path == keep:
+                continue
+            if self._unlink(entry.path):
+                total -= entry.size
+        return total
+
+    def _expired(self, entry: _Entry, now: float) -> bool:
+        return now - entry.mtime > self._ttl
+
+    # --- file system helpers -----------------------------------------------------------
+
+    def _scan(self) -> list[_Entry]:
+        entries: list[_Entry] = []
+        for first in _hex_dirs(self._root):
+            for second in _hex_dirs(first):
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    with os.scandir(second) as it:
+                        for item in it:
+                            name = item.name
+                            if len(name) != 68 or not name.endswith(".png"):
+                                continue
+                            try:
+                                st = item.stat(follow_symlinks=False)
+                            except FileNotFoundError:
+                                continue
+                            entries.append(
+                                _Entry(Path(item.path), st.st_size, st.st_mtime, st.st_atime)
+                            )
+        return entries
+
+    def _sweep_temp(self, now: float) -> None:
+        """Remove temporary files left by a crashed writer (old enough to be dead)."""
+        for first in _hex_dirs(self._root):
+            for second in _hex_dirs(first):
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    with os.scandir(second) as it:
+                        for item in it:
+                            if item.name.startswith(".") and item.name.endswith(".tmp"):
+                                with contextlib.suppress(OSError):
+                                    if now - item.stat().st_mtime > STALE_TEMP_SECONDS:
+                                        os.unlink(item.path)
+
+    @staticmethod
+    def _unlink(path: Path) -> bool:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def _ledger(self) -> Iterator[_Ledger]:
+        """The usage ledger, held under an exclusive flock for the whole block."""
+        self._locks.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._locks / "usage", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            raw = os.pread(fd, 64, 0).strip()
+            if raw.isdigit():
+                ledger = _Ledger(int(raw))
+            else:  # first use, or a damaged ledger: count what is there
+                ledger = _Ledger(sum(e.size for e in self._scan()))
+            start = ledger.total
+            yield ledger
+            if ledger.total != start or not raw.isdigit():
+                encoded = str(max(0, ledger.total)).encode()
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, encoded, 0)
+        finally:
+            os.close(fd)  # closing releases the flock
+
+
+@dataclass
+class _Ledger:
+    total: int
+
+
+def _hex_dirs(parent: Path) -> list[Path]:
+    try:
+        with os.scandir(parent) as it:
+            return [
+                Path(item.path)
+                for item in it
+                if len(item.name) == 2 and set(item.name) <= _HEX and item.is_dir()
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+class FileRenderLock:
+    """Per-key mutual exclusion across processes: flock on one of 4096 stripe files.
+
+    Polls with LOCK_NB instead of blocking a thread, so waiters never exhaust the
+    executor that file I/O needs (the holder may need it to finish).
+    """
+
+    def __init__(self, root: Path, timeout_seconds: float = 180.0) -> None:
+        self._dir = Path(root).resolve() / ".locks"
+        self._timeout = timeout_seconds
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: MediaKey) -> AsyncIterator[None]:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._dir / f"render-{key.value[:3]}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self._timeout
+            delay = 0.005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise Overloaded(
+                            "waited too long for the same chart to render", 5
+                        ) from None
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+            yield
+        finally:
+            os.close(fd)

@@ -1,0 +1,118 @@
+"""MatplotlibChartRenderer: draws charts in a pool of processes behind a bounded queue.
+
+The event loop only submits and awaits; matplotlib runs in `workers` processes started by a
+forkserver that has already imported the drawing code, so a (re)started worker is cheap.
+More than `workers + queue_size` renders in flight -> Overloaded (HTTP 503 + Retry-After).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from adapters.rendering.drawing import RENDERER_VERSION, draw_png, warm_up
+from domain.errors import Overloaded
+from domain.media.charts import ChartSpec
+
+QUEUE_PER_WORKER = 8  # waiting renders allowed per worker beyond the ones running
+MAX_TASKS_PER_CHILD = 500  # recycle workers so a slow leak in a C library cannot grow forever
+
+
+class MatplotlibChartRenderer:
+    def __init__(
+        self,
+        workers: int,
+        queue_size: int | None = None,
+        timeout_seconds: float = 120.0,
+    ) -> None:
+        self._workers = max(1, workers)
+        self._capacity = self._workers + (
+            QUEUE_PER_WORKER * self._workers if queue_size is None else queue_size
+        )
+        self._timeout = timeout_seconds
+        self._pool: ProcessPoolExecutor | None = None
+        self._in_flight = 0
+        self._avg_seconds = 0.3  # moving average of one render, for Retry-After
+
+    @property
+    def version(self) -> str:
+        return RENDERER_VERSION
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def start(self) -> None:
+        """Start the worker processes and wait until each has drawn its warm-up charts."""
+        if self._pool is None:
+            self._pool = self._new_pool()
+        loop = asyncio.get_running_loop()
+        pool = self._pool
+        await asyncio.gather(*(loop.run_in_executor(pool, _ping) for _ in range(self._workers)))
+
+    async def stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+    async def render(self, spec: ChartSpec) -> bytes:
+        if self._in_flight >= self._capacity:
+            raise Overloaded(
+                f"{self._in_flight} charts are rendering or queued; try again shortly",
+                retry_after_seconds=self._retry_after(),
+            )
+        self._in_flight += 1
+        started = time.perf_counter()
+        try:
+            data = await self._submit(spec)
+        finally:
+            self._in_flight -= 1
+        self._avg_seconds = 0.8 * self._avg_seconds + 0.2 * (time.perf_counter() - started)
+        return data
+
+    async def _submit(self, spec: ChartSpec) -> bytes:
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            if self._pool is None:
+                self._pool = self._new_pool()
+            pool = self._pool
+            try:
+                future = loop.run_in_executor(pool, draw_png, spec)
+                return await asyncio.wait_for(future, self._timeout)
+            except BrokenProcessPool:
+                # A worker died (OOM kill, crash): replace the pool once, then give up.
+                if self._pool is pool:
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+                if attempt == 2:
+                    raise Overloaded("the renderer restarted; try again", 1) from None
+            except TimeoutError:
+                raise Overloaded("the chart took too long to render; try again", 5) from None
+        raise AssertionError("unreachable")
+
+    def _retry_after(self) -> int:
+        waiting_rounds = self._in_flight / self._workers
+        return max(1, min(60, math.ceil(waiting_rounds * self._avg_seconds)))
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        # The forkserver imports matplotlib once; every worker forked from it starts warm.
+        context.set_forkserver_preload(["adapters.rendering.drawing"])
+        return ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=context,
+            initializer=warm_up,
+            max_tasks_per_child=MAX_TASKS_PER_CHILD,
+        )
+
+
+def _ping() -> bool:
+    return True

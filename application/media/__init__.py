@@ -1,0 +1,1 @@
+"""Media use cases: render charts through the cache, download, stats, purge."""

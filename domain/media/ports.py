@@ -1,0 +1,77 @@
+"""Ports of the media use cases; adapters implement them, fakes mirror them in tests."""
+
+from __future__ import annotations
+
+import enum
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.media.charts import ChartSpec, ChartType
+from domain.media.keys import MediaKey
+
+
+class ChartRenderer(Protocol):
+    """Draws a spec to PNG bytes (exact size, no metadata chunks).
+
+    Raises Overloaded when more renders wait than the renderer's queue holds.
+    """
+
+    @property
+    def version(self) -> str: ...
+
+    async def render(self, spec: ChartSpec) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMedia:
+    key: MediaKey
+    data: bytes
+    created_at: float  # unix seconds
+
+
+@dataclass(frozen=True, slots=True)
+class CacheUsage:
+    files: int
+    bytes: int
+    expired_files: int
+
+
+class PurgeMode(enum.Enum):
+    EXPIRED = "expired"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    deleted_files: int
+    freed_bytes: int
+    dry_run: bool
+
+
+class MediaStore(Protocol):
+    """A TTL cache of rendered charts kept under a total byte budget (LRU eviction)."""
+
+    async def get(self, key: MediaKey) -> StoredMedia | None:
+        """The whole file, or None when absent or expired; counts as a use for LRU."""
+        ...
+
+    async def put(self, key: MediaKey, data: bytes) -> None:
+        """Store atomically (readers see the old file, no file, or the new one, never half)."""
+        ...
+
+    async def usage(self) -> CacheUsage: ...
+
+    async def purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport: ...
+
+
+class RenderLock(Protocol):
+    """Mutual exclusion per key across every process that shares the cache."""
+
+    def hold(self, key: MediaKey) -> AbstractAsyncContextManager[None]: ...
+
+
+class MediaMetrics(Protocol):
+    def rendered(self, chart_type: ChartType, seconds: float) -> None: ...
+
+    def cache_hit(self, chart_type: ChartType) -> None: ...
