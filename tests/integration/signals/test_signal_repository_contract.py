@@ -89,9 +89,7 @@ async def test_same_external_id_is_a_duplicate_whatever_the_rest(store: Store) -
     user = await store.new_user()
     first = make_signal(user, external_id="x-1")
     await store.repo.add(first, 300)
-    other = make_signal(
-        user, external_id="x-1", instrument="EURUSD", time=T0 + timedelta(days=3)
-    )
+    other = make_signal(user, external_id="x-1", instrument="EURUSD", time=T0 + timedelta(days=3))
     with pytest.raises(AlreadyExists) as caught:
         await store.repo.add(other, 0)
     assert caught.value.existing_id == str(first.id)
@@ -197,8 +195,7 @@ async def test_concurrent_identical_adds_store_exactly_one(store: Store) -> None
 async def test_concurrent_adds_in_one_window_store_exactly_one(store: Store) -> None:
     user = await store.new_user()
     attempts = [
-        make_signal(user, external_id=f"e-{i}", time=T0 + timedelta(seconds=i))
-        for i in range(20)
+        make_signal(user, external_id=f"e-{i}", time=T0 + timedelta(seconds=i)) for i in range(20)
     ]
     results = await asyncio.gather(
         *(store.repo.add(s, 300) for s in attempts), return_exceptions=True
