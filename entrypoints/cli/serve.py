@@ -72,7 +72,10 @@ def _run(settings: Settings, host: str | None, port: int | None, workers: int) -
         log.warning(
             "hmac_disabled", detail="SIGNALS_HMAC_ENABLED=false: signatures are NOT checked"
         )
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # /readyz reports it (503) until it is fixed
+        log.warning("media_dir_unusable", media_dir=str(settings.media_dir), error=str(exc))
     uvicorn.run(
         "entrypoints.http.app:asgi_app",
         factory=True,
