@@ -100,6 +100,27 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         list_producers=ListProducers(producers),
     )
     # --- signals wiring (build) ---
+    from adapters.persistence.producer_directory import PiccoloProducerDirectory
+    from adapters.persistence.signal_repository import PiccoloSignalRepository
+    from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
+    from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
+    from entrypoints.http.signals import decode_json_body
+
+    signals = PiccoloSignalRepository(engine)
+    container.ingest_signal = IngestSignal(
+        producers=PiccoloProducerDirectory(engine),
+        signals=signals,
+        metrics=PrometheusSignalMetrics(metrics),
+        clock=clock,
+        decode_json=decode_json_body,
+        policy=IngestPolicy(
+            hmac_enabled=settings.hmac_enabled,
+            timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
+            max_payload_bytes=settings.max_payload_bytes,
+        ),
+    )
+    container.get_signal = GetSignal(signals=signals)
+    container.list_signals = ListSignals(signals=signals)
     # --- media wiring (build) ---
     # --- end wiring (build) ---
     return container

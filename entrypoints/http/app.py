@@ -25,6 +25,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     container = container or build_container(settings)
     route_handlers: list[Any] = [OperationsController]
     # --- signals wiring (routes) ---
+    from entrypoints.http.signals import SignalsController
+
+    route_handlers.append(SignalsController)
     # --- media wiring (routes) ---
     # --- end wiring (routes) ---
     app = Litestar(
