@@ -194,7 +194,9 @@ def _candlestick(spec: CandlestickSpec) -> Figure:
     margin = max(1.0, n * 0.01)
     price.set_xlim(-margin, n - 1 + margin)
     price.yaxis.tick_right()
-    price.yaxis.set_major_locator(MaxNLocator(nbins=max(3, int(layout.height / 90))))
+    price.yaxis.set_major_locator(
+        MaxNLocator(nbins=max(3, int(layout.height / (90 * layout.scale))))
+    )
     price.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _number(v, hi - lo)))
 
     last = float(c[-1])
@@ -240,7 +242,7 @@ def _candlestick(spec: CandlestickSpec) -> Figure:
     fmt = _time_format(times[0], times[-1], step)
     bottom_axes = panels[-1]
     bottom_axes.xaxis.set_major_locator(
-        MaxNLocator(nbins=max(2, int(layout.width / 150)), integer=True)
+        MaxNLocator(nbins=max(2, int(layout.width / (150 * layout.scale))), integer=True)
     )
     bottom_axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _index_label(v, times, fmt)))
     return fig
@@ -345,7 +347,7 @@ def _equity(spec: EquitySpec) -> Figure:
 
     span = float(x[-1] - x[0])
     main.set_xlim(x[0] - span * 0.01 - 1e-6, x[-1] + span * 0.01 + 1e-6)
-    locator = AutoDateLocator(minticks=3, maxticks=max(4, int(layout.width / 130)))
+    locator = AutoDateLocator(minticks=3, maxticks=max(4, int(layout.width / (130 * layout.scale))))
     dd_ax.xaxis.set_major_locator(locator)
     dd_ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
     return fig

@@ -1,0 +1,149 @@
+"""What only the real file-system cache must do: layout, atomicity, processes, purge safety."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+from adapters.media.filesystem import FileRenderLock, FilesystemMediaCache
+from domain.media.keys import MediaKey
+from domain.media.ports import PurgeMode
+
+
+def key(name: str) -> MediaKey:
+    return MediaKey(hashlib.sha256(name.encode()).hexdigest())
+
+
+async def test_sharded_layout_and_no_leftovers(tmp_path: Path) -> None:
+    store = FilesystemMediaCache(tmp_path / "m", 100, 10**6)
+    k = key("a")
+    await store.put(k, b"data")
+    path = tmp_path / "m" / k.value[:2] / k.value[2:4] / f"{k.value}.png"
+    assert path.read_bytes() == b"data"
+    assert store.path_for(k).resolve().is_relative_to((tmp_path / "m").resolve())
+    leftovers = [p for p in (tmp_path / "m").rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+async def test_relative_media_dir_is_resolved_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    store = FilesystemMediaCache(Path("media"), 100, 10**6)
+    monkeypatch.chdir("/")
+    await store.put(key("a"), b"x")
+    assert (tmp_path / "media").is_dir()
+
+
+async def test_a_damaged_ledger_is_recounted(tmp_path: Path) -> None:
+    store = FilesystemMediaCache(tmp_path, 100, 1000)
+    await store.put(key("a"), b"z" * 400)
+    (tmp_path / ".locks" / "usage").write_text("garbage")
+    await store.put(key("b"), b"z" * 400)
+    assert (tmp_path / ".locks" / "usage").read_text() == "800"
+    await store.put(key("c"), b"z" * 400)
+    assert (await store.usage()).bytes <= 1000
+
+
+async def test_reads_during_purge_are_whole_or_absent(tmp_path: Path) -> None:
+    store = FilesystemMediaCache(tmp_path, 100, 10**8)
+    blobs = {key(str(i)): os.urandom(200_000) for i in range(10)}
+    stop = asyncio.Event()
+    bad: list[str] = []
+
+    async def reader() -> None:
+        while not stop.is_set():
+            for k, blob in blobs.items():
+                got = await store.get(k)
+                if got is not None and got.data != blob:
+                    bad.append(k.value)
+
+    async def writer_purger() -> None:
+        for _ in range(15):
+            for k, blob in blobs.items():
+                await store.put(k, blob)
+            await store.purge(PurgeMode.ALL, dry_run=False)
+        stop.set()
+
+    await asyncio.gather(reader(), reader(), writer_purger())
+    assert bad == []
+
+
+async def test_an_open_file_survives_its_purge(tmp_path: Path) -> None:
+    store = FilesystemMediaCache(tmp_path, 100, 10**6)
+    k = key("a")
+    await store.put(k, b"A" * 50_000)
+    with open(store.path_for(k), "rb") as download:  # a download in flight
+        first = download.read(1000)
+        report = await store.purge(PurgeMode.ALL, dry_run=False)
+        rest = download.read()
+    assert report.deleted_files == 1
+    assert first + rest == b"A" * 50_000
+    assert await store.get(k) is None
+
+
+def _write_many(root: str, offset: int, budget: int) -> None:
+    async def run() -> None:
+        store = FilesystemMediaCache(Path(root), 3600, budget)
+        for i in range(40):
+            await store.put(key(f"{offset}-{i}"), b"w" * 1000)
+
+    asyncio.run(run())
+
+
+def test_budget_holds_across_processes(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(str(tmp_path), n, 20_000)) for n in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    store = FilesystemMediaCache(tmp_path, 3600, 20_000)
+    usage = asyncio.run(store.usage())
+    assert usage.bytes <= 20_000
+    assert int((tmp_path / ".locks" / "usage").read_text()) == usage.bytes
+
+
+async def test_render_lock_excludes_per_key(tmp_path: Path) -> None:
+    a, b = FileRenderLock(tmp_path), FileRenderLock(tmp_path)  # as two processes would
+    k = key("same")
+    order: list[str] = []
+
+    async def hold(lock: FileRenderLock, name: str) -> None:
+        async with lock.hold(k):
+            order.append(f"{name}-in")
+            await asyncio.sleep(0.05)
+            order.append(f"{name}-out")
+
+    await asyncio.gather(hold(a, "a"), hold(b, "b"))
+    assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
+
+
+def _hold_lock(root: str, raw_key: str, seconds: float) -> None:
+    async def run() -> None:
+        async with FileRenderLock(Path(root)).hold(MediaKey(raw_key)):
+            Path(root, "held").write_text("yes")
+            await asyncio.sleep(seconds)
+
+    asyncio.run(run())
+
+
+async def test_render_lock_excludes_another_process(tmp_path: Path) -> None:
+    k = key("x")
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), k.value, 1.0))
+    proc.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "held").exists():
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        started = time.monotonic()
+        async with FileRenderLock(tmp_path).hold(k):
+            waited = time.monotonic() - started
+        assert waited > 0.3
+    finally:
+        proc.join(30)

@@ -1,0 +1,111 @@
+"""The real renderer: exact pixel size, no metadata chunks, every chart type, the process pool."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from adapters.rendering.drawing import draw_png
+from adapters.rendering.pool import MatplotlibChartRenderer
+from domain.errors import Overloaded
+from domain.media.charts import CandlestickSpec, ChartSpec, EquitySpec, HistogramSpec
+from tests.integration.media.png import METADATA_CHUNKS, chunks, size
+from tests.integration.media.samples import equity_curve, pnl_values, random_walk_candles
+
+# Set SIGNALHUB_KEEP_PNGS=/some/dir to keep the drawn charts for a look.
+KEEP = os.environ.get("SIGNALHUB_KEEP_PNGS")
+
+
+def check_png(data: bytes, width: int, height: int, name: str) -> None:
+    assert size(data) == (width, height)
+    assert not METADATA_CHUNKS & set(chunks(data))
+    if KEEP:
+        Path(KEEP).mkdir(parents=True, exist_ok=True)
+        Path(KEEP, f"{name}.png").write_bytes(data)
+
+
+SPECS: dict[str, ChartSpec] = {
+    "candles-500": CandlestickSpec.create(random_walk_candles(500), title="XAUUSD 1h"),
+    "candles-no-volume-small": CandlestickSpec.create(
+        random_walk_candles(30, volume=False), sma=[5, 10, 400], width=320, height=240
+    ),
+    "candles-2-4k": CandlestickSpec.create(
+        random_walk_candles(2), width=3840, height=2160, title="Only two candles, $ and % in title"
+    ),
+    "candles-10000": CandlestickSpec.create(random_walk_candles(10_000), width=1921, height=1081),
+    "equity": EquitySpec.create(equity_curve(3000), title="Strategy equity"),
+    "equity-flat-odd": EquitySpec.create(equity_curve(2), width=333, height=251),
+    "histogram": HistogramSpec.create(pnl_values(50_000), bins=60, color="#2E8B57", title="PnL"),
+    "histogram-one-value": HistogramSpec.create([3.5], bins=1),
+}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_draws_exact_size_without_metadata(name: str) -> None:
+    spec = SPECS[name]
+    check_png(draw_png(spec), spec.canvas.width, spec.canvas.height, name)
+
+
+def test_draws_deterministically() -> None:
+    spec = SPECS["candles-no-volume-small"]
+    assert draw_png(spec) == draw_png(spec)
+
+
+def test_draws_up_green_and_down_red() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    spec = CandlestickSpec.create(random_walk_candles(40, volume=False), sma=[500])
+    image = Image.open(BytesIO(draw_png(spec))).convert("RGB")
+    colours = {rgb for _, rgb in image.getcolors(maxcolors=1_000_000) or []}
+    greenish = [c for c in colours if c[1] > c[0] + 60 and c[1] > c[2] + 40]
+    reddish = [c for c in colours if c[0] > c[1] + 80 and c[0] > c[2] + 80]
+    assert greenish and reddish
+
+
+async def test_pool_renders_concurrently_and_recovers_from_overload() -> None:
+    renderer = MatplotlibChartRenderer(workers=1, queue_size=1)
+    await renderer.start()
+    try:
+        specs = [
+            HistogramSpec.create(pnl_values(200, seed=i), title=f"burst {i}") for i in range(8)
+        ]
+        results = await asyncio.gather(*(renderer.render(s) for s in specs), return_exceptions=True)
+        overloaded = [r for r in results if isinstance(r, Overloaded)]
+        drawn = [r for r in results if isinstance(r, bytes)]
+        assert len(drawn) == 2 and len(overloaded) == 6
+        assert all(o.retry_after_seconds >= 1 for o in overloaded)
+        assert renderer.in_flight == 0
+        # After the burst the renderer takes work again.
+        again = await asyncio.gather(*(renderer.render(s) for s in specs[:2]))
+        for data in again:
+            check_png(data, 1200, 700, "pool")
+    finally:
+        await renderer.stop()
+
+
+async def test_pool_keeps_the_event_loop_free() -> None:
+    renderer = MatplotlibChartRenderer(workers=1)
+    await renderer.start()
+    try:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        started = asyncio.get_running_loop().time()
+        await renderer.render(SPECS["candles-10000"])
+        elapsed = asyncio.get_running_loop().time() - started
+        task.cancel()
+        # The loop kept ticking while the chart was drawn elsewhere.
+        assert ticks >= int(elapsed / 0.01 * 0.3)
+    finally:
+        await renderer.stop()
