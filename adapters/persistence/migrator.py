@@ -59,10 +59,7 @@ def _transaction(engine: Engine[Any]) -> Any:
 
 
 async def _prepare(engine: Engine[Any]) -> None:
-    if isinstance(engine, SQLiteEngine):
-        # WAL lets readers run while a writer commits, across processes.
-        await _run(engine, "PRAGMA journal_mode=WAL")
-    else:
+    if not isinstance(engine, SQLiteEngine):
         await _run(engine, "SELECT pg_advisory_xact_lock({})", _LOCK_KEY)
     await _run(
         engine,
@@ -80,6 +77,7 @@ async def applied_ids(engine: Engine[Any]) -> list[str]:
 async def migrate_forwards(engine: Engine[Any]) -> list[str]:
     """Apply every pending migration; return the ids applied now (empty when up to date)."""
     if isinstance(engine, SQLiteEngine):
+        # WAL lets readers run while a writer commits, across processes (a persistent setting).
         await _run(engine, "PRAGMA journal_mode=WAL")
     applied_now: list[str] = []
     async with _transaction(engine):

@@ -1,0 +1,65 @@
+"""Stairway: every migration forwards, backwards and forwards again, on both engines."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from piccolo.querystring import QueryString
+
+from adapters.persistence.engine import make_engine, start, stop
+from adapters.persistence.migrator import (
+    applied_ids,
+    discover,
+    migrate_backwards,
+    migrate_forwards,
+)
+from tests.conftest import database_settings
+
+
+async def _tables(db: object) -> set[str]:
+    if type(db).__name__ == "SQLiteEngine":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    else:
+        sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+    rows = await db.run_querystring(QueryString(sql))  # type: ignore[attr-defined]
+    return {r["name"] for r in rows}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/nested/dir/db.sqlite3"
+    return str(request.getfixturevalue("pg_database_url"))
+
+
+async def test_stairway(url: str) -> None:
+    db = make_engine(database_settings(url))
+    await start(db)
+    try:
+        migrations = discover()
+        assert [m.id for m in migrations] == sorted(m.id for m in migrations)
+        assert await migrate_forwards(db) == [m.id for m in migrations]
+        assert await applied_ids(db) == [m.id for m in migrations]
+        assert {"app_user", "api_token", "producer", "signal"} <= await _tables(db)
+        assert await migrate_forwards(db) == []
+        for migration in reversed(migrations):
+            assert await migrate_backwards(db, 1) == [migration.id]
+        assert await applied_ids(db) == []
+        assert not {"app_user", "api_token", "producer", "signal"} & await _tables(db)
+        assert await migrate_forwards(db) == [m.id for m in migrations]
+    finally:
+        await stop(db)
+
+
+async def test_concurrent_migrators_apply_once(url: str) -> None:
+    engines = [make_engine(database_settings(url)) for _ in range(3)]
+    for db in engines:
+        await start(db)
+    try:
+        results = await asyncio.gather(*(migrate_forwards(db) for db in engines))
+        assert sorted(len(r) for r in results) == [0, 0, len(discover())]
+    finally:
+        for db in engines:
+            await stop(db)

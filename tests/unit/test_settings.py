@@ -1,0 +1,86 @@
+"""Settings: defaults, ranges, and one-line errors naming the variable (SPEC §1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import Settings, SettingsError
+
+
+def test_defaults_match_the_spec() -> None:
+    s = Settings.from_env({})
+    assert s.database.engine == "sqlite"
+    assert s.database.sqlite_path == Path("./var/signalhub.sqlite3")
+    assert (s.host, s.port) == ("127.0.0.1", 8000)
+    assert (s.log_level, s.log_format) == ("info", "json")
+    assert s.hmac_enabled is True
+    assert s.timestamp_tolerance_seconds == 300
+    assert s.dedup_window_seconds == 300
+    assert s.max_payload_bytes == 32768
+    assert s.media_dir == Path("media")
+    assert s.media_ttl_seconds == 86400
+    assert s.media_max_bytes == 5_000_000
+    assert s.media_cache_max_bytes == 1_073_741_824
+    assert s.charts_max_request_bytes == 8_388_608
+    assert 1 <= s.render_workers <= 64
+
+
+def test_values_are_read_and_normalised() -> None:
+    s = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://u:p@db.example:6543/signals",
+            "PORT": "9000",
+            "LOG_LEVEL": "DEBUG",
+            "LOG_FORMAT": "console",
+            "SIGNALS_HMAC_ENABLED": "false",
+            "SIGNALS_DEDUP_WINDOW_SECONDS": "10",
+            "MEDIA_MAX_BYTES": "1024",
+            "MEDIA_CACHE_MAX_BYTES": "1024",
+            "RENDER_WORKERS": "64",
+        }
+    )
+    assert s.database.engine == "postgres" and s.database.url.endswith("/signals")
+    assert s.port == 9000 and s.log_level == "debug" and s.log_format == "console"
+    assert s.hmac_enabled is False and s.dedup_window_seconds == 10
+    assert s.media_cache_max_bytes == s.media_max_bytes == 1024 and s.render_workers == 64
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://x"),
+        ("DATABASE_URL", "sqlite://"),
+        ("DATABASE_URL", "postgresql://host-only"),
+        ("PORT", "abc"),
+        ("PORT", "0"),
+        ("PORT", "65536"),
+        ("LOG_LEVEL", "trace"),
+        ("LOG_FORMAT", "xml"),
+        ("SIGNALS_HMAC_ENABLED", "maybe"),
+        ("SIGNALS_TIMESTAMP_TOLERANCE_SECONDS", "0"),
+        ("SIGNALS_TIMESTAMP_TOLERANCE_SECONDS", "86401"),
+        ("SIGNALS_DEDUP_WINDOW_SECONDS", "5"),
+        ("SIGNALS_DEDUP_WINDOW_SECONDS", "3601"),
+        ("SIGNALS_MAX_PAYLOAD_BYTES", "1023"),
+        ("SIGNALS_MAX_PAYLOAD_BYTES", "1048577"),
+        ("MEDIA_TTL_SECONDS", "0"),
+        ("MEDIA_MAX_BYTES", "1000"),
+        ("MEDIA_CACHE_MAX_BYTES", "4999999"),
+        ("CHARTS_MAX_REQUEST_BYTES", "12"),
+        ("RENDER_WORKERS", "0"),
+        ("RENDER_WORKERS", "65"),
+        ("RENDER_WORKERS", "2.5"),
+    ],
+)
+def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({variable: value})
+    message = str(caught.value)
+    assert variable in message and "\n" not in message
+    assert caught.value.variable == variable
+
+
+def test_blank_values_fall_back_to_defaults() -> None:
+    assert Settings.from_env({"PORT": "  ", "LOG_LEVEL": ""}).port == 8000
