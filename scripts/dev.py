@@ -96,20 +96,33 @@ def throwaway_cluster() -> Iterator[str]:
     say(f"starting a throwaway PostgreSQL cluster on 127.0.0.1:{port}")
     subprocess.run(
         [*as_postgres, bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust"],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=300"
     subprocess.run(
-        [*as_postgres, bindir / "pg_ctl", "-D", data, "-o", options, "-w", "-l",
-         base / "log", "start"],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            *as_postgres,
+            bindir / "pg_ctl",
+            "-D",
+            data,
+            "-o",
+            options,
+            "-w",
+            "-l",
+            base / "log",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             [*as_postgres, bindir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"],
-            check=False, stdout=subprocess.DEVNULL,
+            check=False,
+            stdout=subprocess.DEVNULL,
         )
         shutil.rmtree(base, ignore_errors=True)
         say("throwaway PostgreSQL cluster stopped")

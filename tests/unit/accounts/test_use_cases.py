@@ -32,7 +32,10 @@ def world() -> dict[str, object]:
     users, tokens, producers = FakeUserRepository(), FakeTokenRepository(), FakeProducerRepository()
     clock, secrets = FixedClock(), CountingSecrets()
     return {
-        "users": users, "tokens": tokens, "producers": producers, "clock": clock,
+        "users": users,
+        "tokens": tokens,
+        "producers": producers,
+        "clock": clock,
         "create_user": CreateUser(users, tokens, clock, secrets),
         "create_token": CreateToken(users, tokens, clock, secrets),
         "revoke": RevokeToken(tokens, clock),
