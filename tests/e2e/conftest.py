@@ -6,6 +6,8 @@ Use the `signalhub_env` fixture for a fresh environment (SQLite or PostgreSQL, o
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -26,6 +28,20 @@ from tests.conftest import ENGINES
 
 SIGNALHUB = shutil.which("signalhub", path=str(Path(sys.executable).parent)) or "signalhub"
 STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+def signed_headers(
+    producer_id: str, secret: str, body: bytes, *, timestamp: int | None = None
+) -> dict[str, str]:
+    """The headers of SPEC §3: HMAC-SHA256(secret, "{X-Timestamp}." + body) in lowercase hex."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    mac = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+    return {
+        "X-Producer-Id": producer_id,
+        "X-Timestamp": stamp,
+        "X-Signature": mac.hexdigest(),
+        "Content-Type": "application/json",
+    }
 
 
 def free_port() -> int:
