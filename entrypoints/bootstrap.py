@@ -53,6 +53,7 @@ class Container:
     get_signal: Any = None
     list_signals: Any = None
     # --- media wiring (fields) ---
+    chart_renderer: Any = None
     render_chart: Any = None
     get_media: Any = None
     media_stats: Any = None
@@ -122,5 +123,27 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     container.get_signal = GetSignal(signals=signals)
     container.list_signals = ListSignals(signals=signals)
     # --- media wiring (build) ---
+    from adapters.media.filesystem import FileRenderLock, FilesystemMediaCache
+    from adapters.rendering.pool import MatplotlibChartRenderer
+    from adapters.telemetry.media_metrics import PrometheusMediaMetrics
+    from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
+
+    media_store = FilesystemMediaCache(
+        settings.media_dir, settings.media_ttl_seconds, settings.media_cache_max_bytes
+    )
+    # The render pool starts lazily (CLI verbs never start it); the HTTP app warms it up.
+    renderer = MatplotlibChartRenderer(workers=settings.render_workers)
+    container.chart_renderer = renderer
+    container.render_chart = RenderChart(
+        renderer,
+        media_store,
+        FileRenderLock(settings.media_dir),
+        PrometheusMediaMetrics(metrics),
+        settings.media_max_bytes,
+    )
+    container.get_media = GetMedia(media_store)
+    container.media_stats = MediaStats(media_store)
+    container.purge_media = PurgeMedia(media_store)
+    container.on_stop.append(renderer.stop)
     # --- end wiring (build) ---
     return container

@@ -23,9 +23,6 @@ from PIL import Image
 
 from domain.media.charts import CandlestickSpec, ChartSpec, EquitySpec, HistogramSpec
 
-# Bump when the drawing changes: it is part of every MediaKey, so old files are not reused.
-RENDERER_VERSION = "mpl-1"
-
 UP = "#26a65b"
 DOWN = "#e5484d"
 SMA_COLORS = ("#f59e0b", "#2563eb", "#9333ea", "#0891b2", "#db2777")
@@ -465,7 +462,7 @@ def warm_up() -> None:
     import warnings
 
     # Tick locators warn about odd ranges (e.g. two points a second apart); not a client error.
-    warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
+    warnings.filterwarnings("ignore", message="AutoDateLocator was unable", category=UserWarning)
     # Ctrl-C reaches the whole process group; the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from domain.media.charts import Candle, CandlestickSpec, EquityPoint, EquitySpec, HistogramSpec

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from adapters.rendering.drawing import RENDERER_VERSION, draw_png, warm_up
+from adapters.rendering.version import RENDERER_VERSION
 from domain.errors import Overloaded
 from domain.media.charts import ChartSpec
 
@@ -37,6 +37,7 @@ class MatplotlibChartRenderer:
         self._pool: ProcessPoolExecutor | None = None
         self._in_flight = 0
         self._avg_seconds = 0.3  # moving average of one render, for Retry-After
+        self._warming: asyncio.Future[list[bool]] | None = None
 
     @property
     def version(self) -> str:
@@ -50,15 +51,27 @@ class MatplotlibChartRenderer:
     def in_flight(self) -> int:
         return self._in_flight
 
-    async def start(self) -> None:
-        """Start the worker processes and wait until each has drawn its warm-up charts."""
+    async def start(self, wait: bool = True) -> None:
+        """Start the worker processes and have each draw its warm-up charts.
+
+        wait=False returns at once (the server answers while workers warm up; a render
+        that arrives meanwhile simply queues behind the warm-up).
+        """
         if self._pool is None:
             self._pool = self._new_pool()
         loop = asyncio.get_running_loop()
         pool = self._pool
-        await asyncio.gather(*(loop.run_in_executor(pool, _ping) for _ in range(self._workers)))
+        warming = asyncio.gather(*(loop.run_in_executor(pool, _ping) for _ in range(self._workers)))
+        if wait:
+            await warming
+            return
+        self._warming = warming
+        warming.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def stop(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
+            self._warming = None
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
@@ -79,6 +92,9 @@ class MatplotlibChartRenderer:
         return data
 
     async def _submit(self, spec: ChartSpec) -> bytes:
+        # Imported here: the CLI builds this class too and should not pay for matplotlib.
+        from adapters.rendering.drawing import draw_png
+
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             if self._pool is None:
@@ -103,6 +119,8 @@ class MatplotlibChartRenderer:
         return max(1, min(60, math.ceil(waiting_rounds * self._avg_seconds)))
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        from adapters.rendering.drawing import warm_up
+
         context = multiprocessing.get_context("forkserver")
         # The forkserver imports matplotlib once; every worker forked from it starts warm.
         context.set_forkserver_preload(["adapters.rendering.drawing"])

@@ -59,9 +59,7 @@ class RenderChart:
             task.add_done_callback(lambda done: self._forget(key, done))
             return await asyncio.shield(task)
         result = await asyncio.shield(task)
-        if result.cache_hit:
-            return result
-        # Another request in this process rendered it; for this one it came from the cache.
+        # Another request in this process rendered (or fetched) it; this one got a cached copy.
         self._metrics.cache_hit(spec.chart_type)
         return RenderedChart(key, result.data, cache_hit=True)
 

@@ -236,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     verb(producers, "list", cmd_producers_list, "list producers", _text_producers)
 
     # --- media wiring (cli) ---
+    from entrypoints.cli.media import register as register_media_verbs
+
+    register_media_verbs(verbs, verb)
     # --- end wiring (cli) ---
     return parser
 

@@ -29,6 +29,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     route_handlers.append(SignalsController)
     # --- media wiring (routes) ---
+    from functools import partial
+
+    from entrypoints.http.charts import ChartsController, MediaController
+
+    route_handlers.extend([ChartsController, MediaController])
+    # Warm the render workers in the background: the server answers meanwhile.
+    container.on_start.append(partial(container.chart_renderer.start, wait=False))
     # --- end wiring (routes) ---
     app = Litestar(
         route_handlers=route_handlers,

@@ -62,7 +62,7 @@ class TestCandlestick:
         assert field_of(excinfo) == "candles[2].v"
         series = candles()
         series[1] = Candle(series[1].t, 10, 12, 9, 11, -1.0)
-        with pytest.raises(InvalidInput, match="candles\\[1\\].v"):
+        with pytest.raises(InvalidInput, match=r"candles\[1\]\.v"):
             CandlestickSpec.create(series)
 
     @pytest.mark.parametrize("n", [0, 1, 10_001])

@@ -144,3 +144,18 @@ async def test_stats_and_purge() -> None:
     everything = await PurgeMedia(w.store)(PurgeMode.ALL, dry_run=False)
     assert everything.deleted_files == 1
     assert (await MediaStats(w.store)()).files == 0
+
+
+async def test_every_request_but_the_rendering_one_counts_as_a_hit() -> None:
+    w = World()
+    w.renderer.gate = asyncio.Event()
+    other = w.new_process()
+    first = [asyncio.create_task(w.render(SPEC)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    # The other process's leader waits for the lock, then finds the file: its followers too.
+    second = [asyncio.create_task(other(SPEC)) for _ in range(4)]
+    await asyncio.sleep(0.01)
+    w.renderer.gate.set()
+    await asyncio.gather(*first, *second)
+    assert w.metrics.renders == {"histogram": 1}
+    assert w.metrics.hits == {"histogram": 6}
