@@ -1,15 +1,15 @@
 """The signal store on Piccolo (SQLite and PostgreSQL), with dedup guaranteed by the database.
 
-PostgreSQL: one transaction takes an advisory lock on the dedup key (owner, instrument, side,
-version), then a single statement checks both dedup rules and inserts; the UNIQUE
-(user_id, external_id) index is the backstop for equal external_ids under different keys.
+PostgreSQL: the function signal_insert_unless_duplicate (migrations/m0002) takes an advisory
+lock on the dedup key (owner, instrument, side, version), then checks both dedup rules and
+inserts, in one autocommitted statement; the UNIQUE (user_id, external_id) index is the
+backstop for equal external_ids under different keys.
 SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across check and insert.
 Either way it holds across server processes; nothing relies on an in-process lock.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -28,36 +28,11 @@ from domain.signals.model import Side, Signal, SignalStatus
 from domain.signals.ports import SignalFilter, SignalPage
 from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
 
-# First half of the two-int advisory lock key: keeps signal locks apart from other users'.
-_LOCK_NAMESPACE = 0x5167_4E01
-
-_COLUMNS = (
-    "id, user_id, producer_id, instrument, side, price, time, version, external_id, "
-    "status, payload, created_at, updated_at"
+# migrations/m0002: advisory lock on the dedup key, both checks and the insert, one round trip.
+_PG_INSERT_UNLESS_DUPLICATE = (
+    "SELECT existing_id, reason FROM signal_insert_unless_duplicate("
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 )
-
-# $13/$14 bound the time window (exclusive); an empty range when the window is off.
-_PG_INSERT_UNLESS_DUPLICATE = f"""
-WITH dup AS (
-    (SELECT id, 'external_id' AS reason FROM signal
-      WHERE user_id = $2 AND external_id = $9 LIMIT 1)
-    UNION ALL
-    (SELECT id, 'window' FROM signal
-      WHERE user_id = $2 AND instrument = $4 AND side = $5 AND version = $8
-        AND time > $13 AND time < $14 LIMIT 1)
-    LIMIT 1
-), ins AS (
-    INSERT INTO signal ({_COLUMNS})
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12
-    WHERE NOT EXISTS (SELECT 1 FROM dup)
-    ON CONFLICT (user_id, external_id) DO NOTHING
-    RETURNING id
-)
-SELECT (SELECT id FROM ins) AS inserted_id,
-       (SELECT id FROM dup) AS existing_id,
-       (SELECT reason FROM dup) AS reason
-"""
-_PG_BY_EXTERNAL_ID = "SELECT id FROM signal WHERE user_id = $1 AND external_id = $2"
 
 
 def _lock_key(signal: Signal) -> int:
@@ -108,9 +83,10 @@ class PiccoloSignalRepository:
         return signal
 
     async def _add_postgres(self, signal: Signal, window_seconds: int) -> None:
-        # The hot path: raw asyncpg on Piccolo's pool, three round trips in all.
+        # The hot path: one autocommitted call on Piccolo's asyncpg pool, no query building.
         lower, upper = _window(signal, window_seconds)
-        args = (
+        row = await self._engine.pool.fetchrow(
+            _PG_INSERT_UNLESS_DUPLICATE,
             signal.id,
             signal.user_id,
             signal.producer_id,
@@ -125,29 +101,10 @@ class PiccoloSignalRepository:
             signal.created_at,
             lower,
             upper,
+            _lock_key(signal),
         )
-        pool = self._engine.pool
-        async with pool.acquire() as conn:
-            # Simple-protocol batch: BEGIN and the lock in one round trip (the key is an int).
-            await conn.execute(
-                f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_NAMESPACE}, {_lock_key(signal)})"
-            )
-            try:
-                row = await conn.fetchrow(_PG_INSERT_UNLESS_DUPLICATE, *args)
-                existing_id, reason = row["existing_id"], row["reason"]
-                if row["inserted_id"] is None and existing_id is None:
-                    # A concurrent insert with the same external_id (another dedup key) won.
-                    existing_id = await conn.fetchval(
-                        _PG_BY_EXTERNAL_ID, signal.user_id, signal.external_id
-                    )
-                    reason = "external_id"
-            except BaseException:
-                with contextlib.suppress(Exception):  # a broken connection is reset by the pool
-                    await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
-        if existing_id is not None:
-            raise _duplicate(reason, existing_id)
+        if row["existing_id"] is not None:
+            raise _duplicate(row["reason"], row["existing_id"])
 
     async def _add_sqlite(self, signal: Signal, window_seconds: int) -> None:
         # BEGIN IMMEDIATE takes SQLite's write lock up front: check and insert cannot interleave
