@@ -446,7 +446,6 @@ def _encode(fig: Figure, width: int, height: int) -> bytes:
         fixed = Image.new("RGB", (width, height), "white")
         fixed.paste(image.crop((0, 0, min(w, width), min(h, height))))
         image = fixed
-    fig.clear()
     # A fresh Pillow image carries no info dict, so no text/time/exif chunk is written.
     paletted = image.quantize(
         colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
