@@ -39,6 +39,22 @@ PNG_COMPRESS_LEVEL = 3
 BASE_DPI = 100.0
 
 
+# matplotlib date numbers (days since 1970-01-01) of 0001-01-02 and 9999-12-30.
+_FIRST_DAY, _LAST_DAY = -719161.0, 2932895.0
+
+
+def draw_in_worker(spec: ChartSpec) -> tuple[bytes | None, str | None]:
+    """What the render processes run: (png, None), or (None, why) if it cannot be drawn.
+
+    A reason string crosses the process boundary safely where arbitrary exceptions may not.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            return draw_png(spec), None
+    except (ValueError, OverflowError, FloatingPointError, TypeError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:300]
+
+
 def draw_png(spec: ChartSpec) -> bytes:
     if isinstance(spec, CandlestickSpec):
         fig = _candlestick(spec)
@@ -343,7 +359,10 @@ def _equity(spec: EquitySpec) -> Figure:
     )
 
     span = float(x[-1] - x[0])
-    main.set_xlim(x[0] - span * 0.01 - 1e-6, x[-1] + span * 0.01 + 1e-6)
+    # Keep the padding inside the dates matplotlib can name (years 1 to 9999).
+    main.set_xlim(
+        max(x[0] - span * 0.01 - 1e-6, _FIRST_DAY), min(x[-1] + span * 0.01 + 1e-6, _LAST_DAY)
+    )
     locator = AutoDateLocator(minticks=3, maxticks=max(4, int(layout.width / (130 * layout.scale))))
     dd_ax.xaxis.set_major_locator(locator)
     dd_ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
@@ -361,7 +380,11 @@ def _histogram(spec: HistogramSpec) -> Figure:
     _title(fig, layout, spec.canvas.title, 66)
 
     values = np.asarray(spec.values)
-    counts, edges = np.histogram(values, bins=spec.bins)
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:  # one distinct value: a window around it that has room for every bin
+        half = max(0.5, abs(lo) * 1e-3)
+        lo, hi = lo - half, hi + half
+    counts, edges = np.histogram(values, bins=spec.bins, range=(lo, hi))
     rects = np.empty((len(counts), 4, 2))
     rects[:, 0, 0] = rects[:, 1, 0] = edges[:-1]
     rects[:, 2, 0] = rects[:, 3, 0] = edges[1:]

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from adapters.rendering.version import RENDERER_VERSION
-from domain.errors import Overloaded
+from domain.errors import Overloaded, Unprocessable
 from domain.media.charts import ChartSpec
 
 QUEUE_PER_WORKER = 8  # waiting renders allowed per worker beyond the ones running
@@ -93,7 +93,7 @@ class MatplotlibChartRenderer:
 
     async def _submit(self, spec: ChartSpec) -> bytes:
         # Imported here: the CLI builds this class too and should not pay for matplotlib.
-        from adapters.rendering.drawing import draw_png
+        from adapters.rendering.drawing import draw_in_worker
 
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
@@ -101,8 +101,12 @@ class MatplotlibChartRenderer:
                 self._pool = self._new_pool()
             pool = self._pool
             try:
-                future = loop.run_in_executor(pool, draw_png, spec)
-                return await asyncio.wait_for(future, self._timeout)
+                future = loop.run_in_executor(pool, draw_in_worker, spec)
+                data, reason = await asyncio.wait_for(future, self._timeout)
+                if data is None:
+                    # Finite but absurd input, e.g. values spanning more than a float can hold.
+                    raise Unprocessable(f"cannot draw this chart ({reason})")
+                return data
             except BrokenProcessPool:
                 # A worker died (OOM kill, crash): replace the pool once, then give up.
                 if self._pool is pool:

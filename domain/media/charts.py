@@ -93,6 +93,10 @@ class Canvas:
         title = "" if title is None else title
         if len(title) > TITLE_MAX_CHARS:
             raise InvalidInput("title", f"at most {TITLE_MAX_CHARS} characters")
+        try:
+            title.encode("utf-8")
+        except UnicodeEncodeError:  # JSON can carry a lone surrogate ("\ud800"); no font can
+            raise InvalidInput("title", "must be valid Unicode text") from None
         # One line of text: newlines/tabs would overflow the title area; same text, same key.
         title = _WHITESPACE.sub(" ", title).strip()
         return cls(

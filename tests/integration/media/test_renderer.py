@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from adapters.rendering.drawing import draw_png
 from adapters.rendering.pool import MatplotlibChartRenderer
-from domain.errors import Overloaded
-from domain.media.charts import CandlestickSpec, ChartSpec, EquitySpec, HistogramSpec
+from domain.errors import Overloaded, Unprocessable
+from domain.media.charts import (
+    Candle,
+    CandlestickSpec,
+    ChartSpec,
+    EquityPoint,
+    EquitySpec,
+    HistogramSpec,
+)
 from tests.integration.media.png import METADATA_CHUNKS, chunks, size
-from tests.integration.media.samples import equity_curve, pnl_values, random_walk_candles
+from tests.integration.media.samples import T0, equity_curve, pnl_values, random_walk_candles
 
 # Set SIGNALHUB_KEEP_PNGS=/some/dir to keep the drawn charts for a look.
 KEEP = os.environ.get("SIGNALHUB_KEEP_PNGS")
@@ -107,5 +115,41 @@ async def test_pool_keeps_the_event_loop_free() -> None:
         task.cancel()
         # The loop kept ticking while the chart was drawn elsewhere.
         assert ticks >= int(elapsed / 0.01 * 0.3)
+    finally:
+        await renderer.stop()
+
+
+EDGE_CASES: dict[str, ChartSpec] = {
+    "histogram-same-big-value": HistogramSpec.create([1e20] * 5, bins=200),
+    "histogram-tiny-values": HistogramSpec.create([1e-300, 2e-300, 3e-300]),
+    "candles-flat-zero": CandlestickSpec.create(
+        [Candle(T0, 0, 0, 0, 0, 0), Candle(T0 + timedelta(seconds=1), 0, 0, 0, 0, 0)]
+    ),
+    "equity-same-time": EquitySpec.create([EquityPoint(T0, 5), EquityPoint(T0, 5)]),
+    "equity-from-zero-down": EquitySpec.create(
+        [EquityPoint(T0, 0), EquityPoint(T0 + timedelta(days=1), -5)]
+    ),
+    "equity-years-1-to-9999": EquitySpec.create(
+        [
+            EquityPoint(datetime(1, 1, 1, tzinfo=UTC), 5),
+            EquityPoint(datetime(9999, 12, 31, tzinfo=UTC), 6),
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE_CASES))
+def test_draws_edge_cases(name: str) -> None:
+    spec = EDGE_CASES[name]
+    check_png(draw_png(spec), spec.canvas.width, spec.canvas.height, name)
+
+
+async def test_an_undrawable_chart_is_unprocessable_not_a_crash() -> None:
+    renderer = MatplotlibChartRenderer(workers=1)
+    try:
+        with pytest.raises(Unprocessable, match="cannot draw"):
+            await renderer.render(HistogramSpec.create([1e308, -1e308]))
+        data = await renderer.render(HistogramSpec.create([1.0, 2.0]))
+        check_png(data, 1200, 700, "after-undrawable")
     finally:
         await renderer.stop()

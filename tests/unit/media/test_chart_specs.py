@@ -94,6 +94,7 @@ class TestCandlestick:
             ({"height": 239}, "height"),
             ({"height": 2161}, "height"),
             ({"title": "x" * 121}, "title"),
+            ({"title": "lone \ud800 surrogate"}, "title"),
         ],
     )
     def test_canvas_rules(self, kwargs: dict[str, object], field: str) -> None:
