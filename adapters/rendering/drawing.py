@@ -479,9 +479,12 @@ def _encode(fig: Figure, width: int, height: int) -> bytes:
 
 
 # Pre-import hook for render workers: loads fonts and caches before the first request.
-def warm_up() -> None:
+def warm_up(server_pid: int | None = None) -> None:
     import signal
     import warnings
+
+    if server_pid is not None:
+        _exit_when_gone(server_pid)
 
     # Tick locators warn about odd ranges (e.g. two points a second apart); not a client error.
     warnings.filterwarnings("ignore", message="AutoDateLocator was unable", category=UserWarning)
@@ -495,3 +498,34 @@ def warm_up() -> None:
     points = [EquityPoint(t0.replace(hour=i), float(i % 2)) for i in range(3)]
     draw_png(EquitySpec.create(points, title="warm", width=320, height=240))
     draw_png(HistogramSpec.create([1.0, 2.0, 2.5], title="warm", width=320, height=240))
+
+
+def _exit_when_gone(pid: int) -> None:
+    """Exit this worker when the server process that owns the pool dies, even by SIGKILL.
+
+    Workers are children of the forkserver, not of the server, and block reading a queue whose
+    write end they hold themselves: without this they would outlive a killed server forever.
+    """
+    import os
+    import select
+    import threading
+    import time
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)  # Linux >= 5.3: readable once the process has exited
+        except ProcessLookupError:
+            os._exit(0)
+        except (OSError, AttributeError):
+            while True:  # no pidfd: poll (a reused pid could keep us alive; rare, harmless)
+                time.sleep(2.0)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    os._exit(0)
+                except PermissionError:
+                    pass
+        select.select([fd], [], [])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -132,6 +133,7 @@ class MatplotlibChartRenderer:
             max_workers=self._workers,
             mp_context=context,
             initializer=warm_up,
+            initargs=(os.getpid(),),
             max_tasks_per_child=MAX_TASKS_PER_CHILD,
         )
 
