@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -333,3 +336,34 @@ def _sample(metrics: str, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[-1])
     raise AssertionError(f"{name} not in metrics")
+
+
+def test_the_producer_example_script_signs_and_posts(
+    sqlite_cli: Cli, start_server: Callable[..., Server]
+) -> None:
+    alice = account(sqlite_cli, "alice")
+    relay = producer(sqlite_cli, alice, "tv-relay-1")
+    server = start_server(sqlite_cli)
+    script = Path(__file__).resolve().parents[2] / "scripts" / "sign_and_post.py"
+    env = {"SIGNALHUB_PRODUCER_ID": relay.id, "SIGNALHUB_SECRET": relay.secret, "PATH": ""}
+    signal = json.dumps({"instrument": "XAUUSD", "side": "buy", "price": 1950.25})
+    first = subprocess.run(
+        [sys.executable, str(script), "--url", server.url, signal],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    status, _, body = first.stdout.partition(" ")
+    assert status == "201" and json.loads(body)["instrument"] == "XAUUSD"
+    again = subprocess.run(
+        [sys.executable, str(script), "--url", server.url, signal],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert again.returncode == 1 and again.stdout.startswith("409 ")
