@@ -11,6 +11,8 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import Parameter
@@ -270,6 +272,16 @@ async def _render(
     return _png(rendered.key.value, rendered.data, rendered.cache_hit, settings.media_ttl_seconds)
 
 
+_HEADERS_DOC = [
+    ResponseHeader(name="ETag", documentation_only=True, description='"<key>"'),
+    ResponseHeader(name="X-Media-Key", documentation_only=True, description="64 hex chars"),
+    ResponseHeader(name="X-Cache", documentation_only=True, description="HIT or MISS"),
+    ResponseHeader(
+        name="Cache-Control",
+        documentation_only=True,
+        description="private, max-age=<MEDIA_TTL_SECONDS>",
+    ),
+]
 _PNG_RESPONSE = {
     "description": "The chart, image/png, exactly width x height pixels",
 }
@@ -290,6 +302,7 @@ class ChartsController(Controller):
         security=SECURITY,
         responses=_CHART_ERRORS,
         response_description=_PNG_RESPONSE["description"],
+        response_headers=_HEADERS_DOC,
     )
     async def candlestick(
         self, request: Request[Any, Any, Any], caller: Caller, container: Container
@@ -306,6 +319,7 @@ class ChartsController(Controller):
         security=SECURITY,
         responses=_CHART_ERRORS,
         response_description=_PNG_RESPONSE["description"],
+        response_headers=_HEADERS_DOC,
     )
     async def equity(
         self, request: Request[Any, Any, Any], caller: Caller, container: Container
@@ -322,6 +336,7 @@ class ChartsController(Controller):
         security=SECURITY,
         responses=_CHART_ERRORS,
         response_description=_PNG_RESPONSE["description"],
+        response_headers=_HEADERS_DOC,
     )
     async def histogram(
         self, request: Request[Any, Any, Any], caller: Caller, container: Container
@@ -338,8 +353,16 @@ class MediaController(Controller):
         summary="A cached chart by its key",
         media_type="image/png",
         security=SECURITY,
-        responses=error_responses(401, 404),
+        responses={
+            304: ResponseSpec(
+                data_container=None,
+                description="Not modified: If-None-Match holds this media's ETag",
+                generate_examples=False,
+            ),
+            **error_responses(401, 404),
+        },
         response_description="The cached PNG (304 when If-None-Match holds its ETag)",
+        response_headers=_HEADERS_DOC,
     )
     async def get_media(
         self,
