@@ -270,6 +270,8 @@ def _time_format(first: int, last: int, step_us: int) -> str:
     day = 86_400_000_000
     if last - first < day:
         return "%H:%M"
+    if last - first >= 180 * day:  # months of data: the year matters more than the hour
+        return "%Y-%m-%d"
     if step_us < day:
         return "%m-%d %H:%M"
     return "%Y-%m-%d"
@@ -317,7 +319,8 @@ def _equity(spec: EquitySpec) -> Figure:
     dd_ax.set_ylim(min(dd_min * 1.15, -1.0), max(0.5, abs(dd_min) * 0.08))
     dd_ax.yaxis.tick_right()
     dd_ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
-    dd_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    dd_low, dd_high = dd_ax.get_ylim()
+    dd_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _number(v, dd_high - dd_low) + "%"))
     dd_ax.text(
         0.005, 0.06, "Drawdown", transform=dd_ax.transAxes, va="bottom", fontsize=8, color=MUTED
     )
@@ -444,6 +447,8 @@ def _number(v: float, span: float) -> str:
     if span <= 0 or not math.isfinite(span):
         span = abs(v) or 1.0
     decimals = min(8, max(0, 2 - math.floor(math.log10(span))))
+    if abs(v) < 0.5 * 10.0**-decimals:
+        v = 0.0  # no "-0.00" for a tick a rounding error below zero
     return f"{v:,.{decimals}f}"
 
 

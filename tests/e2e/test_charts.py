@@ -347,10 +347,16 @@ def test_purge_while_downloading(shared: Shared) -> None:
     threads = [threading.Thread(target=download) for _ in range(4)]
     for t in threads:
         t.start()
+
+    def wait_for(status: int) -> None:
+        deadline = time.monotonic() + 60
+        while outcomes.count(status) < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     try:
-        time.sleep(0.3)
+        wait_for(200)  # downloads are flowing
         purged = sqlite_cli.json("media", "purge", "--all")
-        time.sleep(0.3)
+        wait_for(404)  # and go on, now answered 404
     finally:
         stop.set()
         for t in threads:
