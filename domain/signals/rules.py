@@ -118,7 +118,29 @@ def _payload(value: object) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise InvalidInput("payload", "must be a JSON object")
+    # Walk it (iteratively: nesting may be deep) for what JSON storage cannot round-trip.
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                _storable_text(key)
+                pending.append(inner)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            _storable_text(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise InvalidInput("payload", "numbers must be finite")
     return value
+
+
+def _storable_text(text: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("payload", "strings must be valid Unicode") from None
 
 
 def within_dedup_window(a: datetime, b: datetime, window_seconds: int) -> bool:

@@ -189,6 +189,9 @@ def test_ingestion_answers_every_row_of_the_spec_table(world: dict[str, Any]) ->
         ({**XAU, "version": "v" * 33}, "version"),
         ({**XAU, "external_id": "e" * 129}, "external_id"),
         ({**XAU, "payload": [1]}, "payload"),
+        (b'{"instrument":"XAUUSD","side":"buy","price":1,"payload":{"x":NaN}}', "payload"),
+        (b'{"instrument":"XAUUSD","side":"buy","price":1,"payload":{"x":1e999}}', "payload"),
+        (b'{"instrument":"XAUUSD","side":"buy","price":1,"payload":{"x":"\\ud800"}}', "payload"),
     ]
     for document, field in bad:
         answer = post(http, relay, document)

@@ -129,6 +129,29 @@ def test_payload_must_be_an_object(value: Any) -> None:
     assert caught.value.field == "payload"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"x": float("nan")},
+        {"x": [1, {"y": float("inf")}]},
+        {"x": "\ud800"},
+        {"\udfff": 1},
+        {"deep": [[[[{"z": float("-inf")}]]]]},
+    ],
+)
+def test_payload_must_round_trip_as_json(value: Any) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse(payload=value)
+    assert caught.value.field == "payload"
+
+
+def test_deeply_nested_payload_is_fine() -> None:
+    deep: Any = {"leaf": "ünïcode ✓"}
+    for _ in range(5000):
+        deep = {"d": [deep]}
+    assert parse(payload=deep).payload is deep
+
+
 def test_unknown_field_is_named() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse(qty=1)
