@@ -23,6 +23,7 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,9 @@ class FilesystemMediaCache:
         self._ttl = float(ttl_seconds)
         self._budget = budget_bytes
         self._clock = clock
+        # Work under the ledger flock runs on one thread of its own: a long purge by another
+        # process then blocks only this thread, not the shared pool that file reads use.
+        self._locked_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="media-ledger")
 
     @property
     def root(self) -> Path:
@@ -115,7 +119,8 @@ class FilesystemMediaCache:
                 if attempt == 2:  # the shard folder vanished twice under us
                     raise
         try:
-            await asyncio.to_thread(self._commit, temp, final, len(data))
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._locked_io, self._commit, temp, final, len(data))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
@@ -136,7 +141,8 @@ class FilesystemMediaCache:
             ledger.total = total
 
     async def purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport:
-        return await asyncio.to_thread(self._purge, mode, dry_run)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._locked_io, self._purge, mode, dry_run)
 
     def _purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport:
         now = self._clock()
