@@ -29,6 +29,8 @@ def decode_json_body(raw: bytes) -> object:
     so that such a price is reported as a bad `price`, not as bad JSON."""
     try:
         return _msgspec_decode(raw)
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     except msgspec.DecodeError:
         try:
             return json.loads(raw)
