@@ -1,7 +1,8 @@
 """PostgreSQL: store a signal unless it duplicates one, in one round trip (SPEC §3 dedup).
 
-The function takes a transaction-level advisory lock on the dedup key, then checks both
-dedup rules and inserts. Each statement of a VOLATILE plpgsql function takes a fresh snapshot
+The function takes a transaction-level advisory lock on the dedup key, looks for a signal
+in the time window, and inserts; an equal external_id is caught by the UNIQUE
+(user_id, external_id) index as the conflict arbiter of the insert (no planner choice). Each statement of a VOLATILE plpgsql function takes a fresh snapshot
 under READ COMMITTED, so the checks see whatever a concurrent holder of the same lock has
 committed. Called as a single autocommitted statement, the lock is held until the insert is
 committed. SQLite needs nothing here: BEGIN IMMEDIATE serialises writers there.
@@ -17,17 +18,13 @@ _FUNCTION = """CREATE OR REPLACE FUNCTION signal_insert_unless_duplicate(
     p_status VARCHAR, p_payload JSON, p_now TIMESTAMPTZ,
     p_window_start TIMESTAMPTZ, p_window_end TIMESTAMPTZ, p_lock_key INTEGER,
     OUT existing_id UUID, OUT reason TEXT
-) LANGUAGE plpgsql VOLATILE AS $fn$
+) LANGUAGE plpgsql VOLATILE
+-- Re-plan with the current table size on every call: a plan cached while the table was
+-- empty can pick a user_id-prefix index and scan all of a user's signals.
+SET plan_cache_mode = force_custom_plan
+AS $fn$
 BEGIN
     PERFORM pg_advisory_xact_lock(1365724673, p_lock_key);
-    IF p_external_id IS NOT NULL THEN
-        SELECT s.id INTO existing_id FROM signal s
-         WHERE s.user_id = p_user_id AND s.external_id = p_external_id;
-        IF FOUND THEN
-            reason := 'external_id';
-            RETURN;
-        END IF;
-    END IF;
     IF p_window_start < p_window_end THEN
         SELECT s.id INTO existing_id FROM signal s
          WHERE s.user_id = p_user_id AND s.instrument = p_instrument AND s.side = p_side
@@ -44,7 +41,7 @@ BEGIN
             p_external_id, p_status, p_payload, p_now, p_now)
     ON CONFLICT (user_id, external_id) DO NOTHING;
     IF NOT FOUND THEN
-        -- Same external_id under another dedup key, committed while we waited on the index.
+        -- The unique index found this external_id (it may have waited for its commit).
         SELECT s.id INTO existing_id FROM signal s
          WHERE s.user_id = p_user_id AND s.external_id = p_external_id;
         reason := 'external_id';

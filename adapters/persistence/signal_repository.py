@@ -1,10 +1,11 @@
 """The signal store on Piccolo (SQLite and PostgreSQL), with dedup guaranteed by the database.
 
 PostgreSQL: the function signal_insert_unless_duplicate (migrations/m0002) takes an advisory
-lock on the dedup key (owner, instrument, side, version), then checks both dedup rules and
-inserts, in one autocommitted statement; the UNIQUE (user_id, external_id) index is the
-backstop for equal external_ids under different keys.
-SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across check and insert.
+lock on the dedup key (owner, instrument, side, version), checks the time window and inserts,
+in one autocommitted statement; the UNIQUE (user_id, external_id) index, as the insert's
+conflict arbiter, catches an equal external_id under any key.
+SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across checks and insert.
+When both rules match different signals, both engines name the one in the window.
 Either way it holds across server processes; nothing relies on an in-process lock.
 """
 
@@ -110,17 +111,6 @@ class PiccoloSignalRepository:
         # BEGIN IMMEDIATE takes SQLite's write lock up front: check and insert cannot interleave
         # with another writer, in this process or another.
         async with self._engine.transaction(transaction_type=TransactionType.immediate):
-            if signal.external_id is not None:
-                row = (
-                    await SignalTable.select(SignalTable.id)
-                    .where(
-                        (SignalTable.user_id == signal.user_id)
-                        & (SignalTable.external_id == signal.external_id)
-                    )
-                    .first()
-                )
-                if row is not None:
-                    raise _duplicate("external_id", row["id"])
             if window_seconds > 0:
                 lower, upper = _window(signal, window_seconds)
                 row = (
@@ -137,6 +127,17 @@ class PiccoloSignalRepository:
                 )
                 if row is not None:
                     raise _duplicate("window", row["id"])
+            if signal.external_id is not None:
+                row = (
+                    await SignalTable.select(SignalTable.id)
+                    .where(
+                        (SignalTable.user_id == signal.user_id)
+                        & (SignalTable.external_id == signal.external_id)
+                    )
+                    .first()
+                )
+                if row is not None:
+                    raise _duplicate("external_id", row["id"])
             await SignalTable.insert(
                 SignalTable(
                     id=signal.id,

@@ -156,12 +156,12 @@ def duplicate_reason(existing: Signal, candidate: Signal, window_seconds: int) -
     """Why `candidate` duplicates `existing` (for the same owner), or None."""
     if existing.user_id != candidate.user_id:
         return None
-    if candidate.external_id is not None and existing.external_id == candidate.external_id:
-        return DUPLICATE_EXTERNAL_ID
     if existing.dedup_key == candidate.dedup_key and within_dedup_window(
         existing.time, candidate.time, window_seconds
     ):
         return DUPLICATE_IN_WINDOW
+    if candidate.external_id is not None and existing.external_id == candidate.external_id:
+        return DUPLICATE_EXTERNAL_ID
     return None
 
 

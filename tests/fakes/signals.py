@@ -10,7 +10,7 @@ from domain.accounts.model import Producer
 from domain.errors import AlreadyExists
 from domain.signals.model import Side, Signal
 from domain.signals.ports import SignalFilter, SignalPage
-from domain.signals.rules import duplicate_reason
+from domain.signals.rules import DUPLICATE_IN_WINDOW, duplicate_reason
 
 
 class FakeSignalRepository:
@@ -19,10 +19,16 @@ class FakeSignalRepository:
 
     async def add(self, signal: Signal, dedup_window_seconds: int) -> Signal:
         # Without an await before the insert, the event loop makes check-and-insert atomic.
-        for existing in self.signals.values():
-            reason = duplicate_reason(existing, signal, dedup_window_seconds)
-            if reason is not None:
-                raise AlreadyExists(reason, existing_id=str(existing.id))
+        found = [
+            (reason, existing)
+            for existing in self.signals.values()
+            if (reason := duplicate_reason(existing, signal, dedup_window_seconds)) is not None
+        ]
+        # The window rule wins over external_id, as in the real adapters.
+        found.sort(key=lambda pair: pair[0] != DUPLICATE_IN_WINDOW)
+        if found:
+            reason, existing = found[0]
+            raise AlreadyExists(reason, existing_id=str(existing.id))
         self.signals[signal.id] = signal
         return signal
 

@@ -96,6 +96,19 @@ async def test_same_external_id_is_a_duplicate_whatever_the_rest(store: Store) -
     assert await store.repo.get(other.id) is None
 
 
+async def test_when_both_rules_match_different_signals_the_window_one_is_named(
+    store: Store,
+) -> None:
+    user = await store.new_user()
+    tagged = make_signal(user, external_id="x-1", instrument="EURUSD")
+    near = make_signal(user)
+    await store.repo.add(tagged, 300)
+    await store.repo.add(near, 300)
+    with pytest.raises(AlreadyExists) as caught:
+        await store.repo.add(make_signal(user, external_id="x-1"), 300)
+    assert caught.value.existing_id == str(near.id)
+
+
 async def test_external_ids_are_per_owner(store: Store) -> None:
     alice, bob = await store.new_user(), await store.new_user()
     await store.repo.add(make_signal(alice, external_id="x-1"), 300)
