@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -17,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Cli, Server
+from tests.e2e.conftest import Cli, Server, signed_headers
 
 SIGNALS = "/api/v1/signals"
 
@@ -39,14 +37,7 @@ class Account:
 
 
 def sign(producer: Producer, body: bytes, *, ts: int | None = None) -> dict[str, str]:
-    stamp = str(int(time.time()) if ts is None else ts)
-    mac = hmac.new(producer.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
-    return {
-        "X-Producer-Id": producer.id,
-        "X-Timestamp": stamp,
-        "X-Signature": mac.hexdigest(),
-        "Content-Type": "application/json",
-    }
+    return signed_headers(producer.id, producer.secret, body, timestamp=ts)
 
 
 def post(http: httpx.Client, producer: Producer, document: Any, **kwargs: Any) -> httpx.Response:
