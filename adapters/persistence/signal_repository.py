@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -43,9 +43,16 @@ def _lock_key(signal: Signal) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _window(signal: Signal, seconds: int) -> tuple[Any, Any]:
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _window(signal: Signal, seconds: int) -> tuple[datetime, datetime]:
+    """The open interval of times that duplicate `signal`, clamped to what datetime holds."""
     span = timedelta(seconds=max(seconds, 0))
-    return signal.time - span, signal.time + span
+    lower = signal.time - span if signal.time - _EARLIEST > span else _EARLIEST
+    upper = signal.time + span if _LATEST - signal.time > span else _LATEST
+    return lower, upper
 
 
 def _encode_payload(payload: Mapping[str, Any]) -> str:

@@ -135,6 +135,21 @@ async def test_same_key_outside_the_window_is_stored(store: Store, offset: int) 
     assert await store.repo.add(later, 300) == later
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(1, 1, 1, 0, 0, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)],
+    ids=["first", "last"],
+)
+async def test_times_at_the_ends_of_the_calendar(store: Store, moment: datetime) -> None:
+    user = await store.new_user()
+    first = make_signal(user, time=moment)
+    assert await store.repo.add(first, 3600) == first
+    with pytest.raises(AlreadyExists) as caught:
+        await store.repo.add(make_signal(user, time=moment), 3600)
+    assert caught.value.existing_id == str(first.id)
+    assert await store.repo.get(first.id) == first
+
+
 async def test_window_zero_turns_the_time_rule_off(store: Store) -> None:
     user = await store.new_user()
     await store.repo.add(make_signal(user), 0)
