@@ -341,23 +341,20 @@ def test_the_producer_example_script_signs_and_posts(
     script = Path(__file__).resolve().parents[2] / "scripts" / "sign_and_post.py"
     env = {"SIGNALHUB_PRODUCER_ID": relay.id, "SIGNALHUB_SECRET": relay.secret, "PATH": ""}
     signal = json.dumps({"instrument": "XAUUSD", "side": "buy", "price": 1950.25})
-    first = subprocess.run(
-        [sys.executable, str(script), "--url", server.url, signal],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def run_script() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(script), "--url", server.url, signal],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    first = run_script()
     assert first.returncode == 0, first.stdout + first.stderr
     status, _, body = first.stdout.partition(" ")
     assert status == "201" and json.loads(body)["instrument"] == "XAUUSD"
-    again = subprocess.run(
-        [sys.executable, str(script), "--url", server.url, signal],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    again = run_script()
     assert again.returncode == 1 and again.stdout.startswith("409 ")
