@@ -6,8 +6,10 @@ immediate (write-locking) transaction on SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -69,6 +71,25 @@ async def _prepare(engine: Engine[Any]) -> None:
     )
 
 
+async def _enable_wal(engine: SQLiteEngine) -> None:
+    """WAL lets readers run while a writer commits, across processes (a persistent setting).
+
+    Switching the journal mode needs the database to itself and SQLite's busy handler does not
+    wait for that, so a migrator racing another one retries briefly.
+    """
+    for attempt in range(100):
+        try:
+            rows = await _run(engine, "PRAGMA journal_mode")
+            if rows and str(next(iter(rows[0].values()))).lower() == "wal":
+                return
+            await _run(engine, "PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            await asyncio.sleep(0.05)
+
+
 async def applied_ids(engine: Engine[Any]) -> list[str]:
     rows = await _run(engine, 'SELECT "id" FROM "schema_migration" ORDER BY "id"')
     return [str(r["id"]) for r in rows]
@@ -77,8 +98,7 @@ async def applied_ids(engine: Engine[Any]) -> list[str]:
 async def migrate_forwards(engine: Engine[Any]) -> list[str]:
     """Apply every pending migration; return the ids applied now (empty when up to date)."""
     if isinstance(engine, SQLiteEngine):
-        # WAL lets readers run while a writer commits, across processes (a persistent setting).
-        await _run(engine, "PRAGMA journal_mode=WAL")
+        await _enable_wal(engine)
     applied_now: list[str] = []
     async with _transaction(engine):
         await _prepare(engine)

@@ -23,6 +23,7 @@ from domain.identity import Caller
 from domain.media.charts import CandlestickSpec, ChartSpec, EquitySpec, HistogramSpec
 from entrypoints.bootstrap import Container
 from entrypoints.http.auth import SECURITY
+from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
 
 T = TypeVar("T")
@@ -243,27 +244,13 @@ def _etag_matches(if_none_match: str | None, key: str) -> bool:
     return False
 
 
-async def _read_capped(request: Request[Any, Any, Any], limit: int) -> bytes:
-    """The raw body; TooLarge as soon as it is known to exceed `limit` (chunked bodies too)."""
-    too_large = TooLarge(f"request body is larger than {limit} bytes")
-    announced = request.headers.get("content-length")
-    if announced is not None and announced.isdigit() and int(announced) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _render(
     request: Request[Any, Any, Any], container: Container, parse: Callable[[bytes], ChartSpec]
 ) -> Response[bytes]:
     settings = container.settings
-    raw = await _read_capped(request, settings.charts_max_request_bytes)
+    raw = await read_capped(request, settings.charts_max_request_bytes)
+    if raw is None:
+        raise TooLarge(f"request body is larger than {settings.charts_max_request_bytes} bytes")
     if len(raw) > THREAD_VALIDATION_BYTES:
         spec = await asyncio.to_thread(parse, raw)
     else:

@@ -19,6 +19,7 @@ from domain.identity import Caller
 from domain.signals.model import Signal
 from entrypoints.bootstrap import Container
 from entrypoints.http.auth import SECURITY
+from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
 
 _msgspec_decode = msgspec.json.Decoder().decode
@@ -113,21 +114,6 @@ class _IngestOperation(Operation):
         )
 
 
-async def _read_capped(request: Request[Any, Any, Any], limit: int) -> bytes | None:
-    """The raw body, or None as soon as it is known to exceed `limit` (chunked bodies too)."""
-    announced = request.headers.get("content-length")
-    if announced is not None and announced.isdigit() and int(announced) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class SignalsController(Controller):
     path = "/api/v1/signals"
     tags = ["signals"]
@@ -159,7 +145,7 @@ class SignalsController(Controller):
         ] = None,
     ) -> SignalOut:
         ingest = container.ingest_signal
-        body = await _read_capped(request, ingest.policy.max_payload_bytes)
+        body = await read_capped(request, ingest.policy.max_payload_bytes)
         if body is None:
             raise ingest.too_large()
         signal = await ingest(IngestSignalRequest(producer_id, timestamp, signature, body))
