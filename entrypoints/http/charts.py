@@ -275,56 +275,39 @@ _PNG_RESPONSE = {
 _CHART_ERRORS = error_responses(400, 401, 413, 422, 503)
 
 
-class ChartsController(Controller):
-    path = "/api/v1/charts"
-    tags = ["charts"]
-
-    @post(
-        "/candlestick",
-        summary="Candlestick chart with SMA lines and a volume panel",
+def _chart_route(kind: str, summary: str) -> Any:
+    """POST /api/v1/charts/{kind}: a PNG, our own body cap (CHARTS_MAX_REQUEST_BYTES)."""
+    return post(
+        f"/{kind}",
+        summary=summary,
         status_code=200,
         media_type="image/png",
-        operation_class=_operation("candlestick"),
-        request_max_body_size=None,  # our own cap, CHARTS_MAX_REQUEST_BYTES, applies
+        operation_class=_operation(kind),
+        request_max_body_size=None,
         security=SECURITY,
         responses=_CHART_ERRORS,
         response_description=_PNG_RESPONSE["description"],
         response_headers=_HEADERS_DOC,
     )
+
+
+class ChartsController(Controller):
+    path = "/api/v1/charts"
+    tags = ["charts"]
+
+    @_chart_route("candlestick", "Candlestick chart with SMA lines and a volume panel")
     async def candlestick(
         self, request: Request[Any, Any, Any], caller: Caller, container: Container
     ) -> Response[bytes]:
         return await _render(request, container, _candlestick)
 
-    @post(
-        "/equity",
-        summary="Equity curve with a drawdown panel and the maximum drawdown marked",
-        status_code=200,
-        media_type="image/png",
-        operation_class=_operation("equity"),
-        request_max_body_size=None,
-        security=SECURITY,
-        responses=_CHART_ERRORS,
-        response_description=_PNG_RESPONSE["description"],
-        response_headers=_HEADERS_DOC,
-    )
+    @_chart_route("equity", "Equity curve with a drawdown panel and the maximum drawdown marked")
     async def equity(
         self, request: Request[Any, Any, Any], caller: Caller, container: Container
     ) -> Response[bytes]:
         return await _render(request, container, _equity)
 
-    @post(
-        "/histogram",
-        summary="Histogram with labelled mean and median lines",
-        status_code=200,
-        media_type="image/png",
-        operation_class=_operation("histogram"),
-        request_max_body_size=None,
-        security=SECURITY,
-        responses=_CHART_ERRORS,
-        response_description=_PNG_RESPONSE["description"],
-        response_headers=_HEADERS_DOC,
-    )
+    @_chart_route("histogram", "Histogram with labelled mean and median lines")
     async def histogram(
         self, request: Request[Any, Any, Any], caller: Caller, container: Container
     ) -> Response[bytes]:
