@@ -105,6 +105,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     from adapters.persistence.signal_repository import PiccoloSignalRepository
     from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
     from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
+    from application.signals.ingest import PRODUCER_CACHE_SECONDS
     from entrypoints.http.signals import decode_json_body
 
     signals = PiccoloSignalRepository(engine)
@@ -118,6 +119,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             hmac_enabled=settings.hmac_enabled,
             timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
             max_payload_bytes=settings.max_payload_bytes,
+            producer_cache_seconds=PRODUCER_CACHE_SECONDS,
         ),
     )
     container.get_signal = GetSignal(signals=signals)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
@@ -28,6 +29,18 @@ class IngestPolicy:
     hmac_enabled: bool = True
     timestamp_tolerance_seconds: int = 300
     max_payload_bytes: int = 32768
+    # How long a producer that authenticated may be reused without reading it again (0 = read
+    # on every signal). A revocation (disable, rotation with no grace) takes effect within
+    # this bound; anything that makes a signal fail is re-checked against a fresh read, so a
+    # new secret works at once.
+    producer_cache_seconds: float = 0.0
+
+
+# The composition root's value for IngestPolicy.producer_cache_seconds.
+PRODUCER_CACHE_SECONDS = 0.5
+# Past this many cached producers the cache starts over (only producers that authenticated
+# are cached, so this is never reached by guessing ids).
+_PRODUCER_CACHE_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,7 @@ class IngestSignal:
         clock: Clock,
         decode_json: JsonDecoder,
         policy: IngestPolicy,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._producers = producers
         self._signals = signals
@@ -55,6 +69,9 @@ class IngestSignal:
         self._clock = clock
         self._decode_json = decode_json
         self.policy = policy
+        self._monotonic = monotonic
+        # producer id -> (read at, producer), for producers that authenticated
+        self._cached: dict[str, tuple[float, Producer]] = {}
 
     async def __call__(self, request: IngestSignalRequest) -> Signal:
         started = time.perf_counter()
@@ -108,9 +125,30 @@ class IngestSignal:
 
     async def _producer_for(self, request: IngestSignalRequest, now: datetime) -> Producer:
         producer_id = request.producer_id
-        producer = None
-        if producer_id is not None and PRODUCER_ID_PATTERN.fullmatch(producer_id):
-            producer = await self._producers.get(producer_id)
+        if producer_id is None or not PRODUCER_ID_PATTERN.fullmatch(producer_id):
+            return self._verify(None, request, now)
+        ttl = self.policy.producer_cache_seconds
+        if ttl <= 0:
+            return self._verify(await self._producers.get(producer_id), request, now)
+        read_at = self._monotonic()
+        entry = self._cached.pop(producer_id, None)
+        if entry is not None and read_at - entry[0] < ttl:
+            try:
+                producer = self._verify(entry[1], request, now)
+            except Unauthenticated:
+                pass  # maybe rotated or re-enabled since: decide on a fresh read
+            else:
+                self._cached[producer_id] = entry
+                return producer
+        producer = self._verify(await self._producers.get(producer_id), request, now)
+        if len(self._cached) >= _PRODUCER_CACHE_MAX:
+            self._cached.clear()
+        self._cached[producer_id] = (read_at, producer)
+        return producer
+
+    def _verify(
+        self, producer: Producer | None, request: IngestSignalRequest, now: datetime
+    ) -> Producer:
         if producer is not None and not producer.enabled:
             producer = None
         if self.policy.hmac_enabled:

@@ -25,6 +25,9 @@ class RequestContextMiddleware:
     def __init__(self, app: Any, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Labelled children, looked up once per label set instead of .labels() per request.
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -55,8 +58,7 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
             method = scope.get("method", "")
-            self.metrics.http_requests.labels(method=method, route=route, status=str(status)).inc()
-            self.metrics.http_request_seconds.labels(method=method, route=route).observe(elapsed)
+            self._count(method, route, status, elapsed)
             access_log.info(
                 "request",
                 method=method,
@@ -67,6 +69,20 @@ class RequestContextMiddleware:
                 client=(scope.get("client") or ("", 0))[0],
             )
             structlog.contextvars.clear_contextvars()
+
+    def _count(self, method: str, route: str, status: int, elapsed: float) -> None:
+        counted = self._counted.get((method, route, status))
+        if counted is None:
+            counted = self.metrics.http_requests.labels(
+                method=method, route=route, status=str(status)
+            )
+            self._counted[(method, route, status)] = counted
+        counted.inc()
+        timed = self._timed.get((method, route))
+        if timed is None:
+            timed = self.metrics.http_request_seconds.labels(method=method, route=route)
+            self._timed[(method, route)] = timed
+        timed.observe(elapsed)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
