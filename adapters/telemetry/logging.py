@@ -56,6 +56,8 @@ def _msgspec_dumps_text(event: Any, **_: Any) -> str:
 
 
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
+    # Library warnings (e.g. Piccolo cannot reach the database) become log lines too.
+    logging.captureWarnings(True)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

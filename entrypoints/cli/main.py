@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 from uuid import UUID
@@ -248,6 +249,10 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> dict[str, A
     raise NotImplementedError
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
@@ -261,7 +266,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             serve(settings, args.host, args.port, args.workers)
         except CliError as exc:
             _fail(str(exc))
+        except Exception as exc:  # one line on stderr, never a traceback
+            _fail(f"cannot start: {_one_line(exc)}")
         return
+    # The driver's own warnings (e.g. Piccolo's "unable to connect") would add stderr lines
+    # to the one-line failure message; the failure itself is reported below.
+    warnings.simplefilter("ignore")
     try:
         result = asyncio.run(args.handler(args, settings))
     except DomainError as exc:
@@ -269,7 +279,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except CliError as exc:
         _fail(str(exc))
     except (OSError, ConnectionError) as exc:
-        _fail(f"cannot reach the database or files: {exc}")
+        _fail(f"cannot reach the database or files: {_one_line(exc)}")
+    except Exception as exc:  # e.g. the database refuses us; one line, never a traceback
+        _fail(f"{type(exc).__name__}: {_one_line(exc)}")
     if args.json:
         print(json.dumps(result))
     else:

@@ -65,8 +65,8 @@ def _run(settings: Settings, host: str | None, port: int | None, workers: int) -
     log = structlog.get_logger("signalhub.serve")
     try:
         applied = asyncio.run(_migrate(settings))
-    except OSError as exc:
-        raise CliError(f"cannot reach the database: {exc}") from exc
+    except Exception as exc:  # unreachable, refused, missing database: one line, no traceback
+        raise CliError(f"cannot migrate the database: {type(exc).__name__}: {exc}") from exc
     log.info("migrations_applied", applied=applied, engine=settings.database.engine)
     if not settings.hmac_enabled:
         log.warning(

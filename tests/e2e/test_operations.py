@@ -166,3 +166,17 @@ def test_bad_settings_stop_every_verb_with_one_line(sqlite_cli: Cli) -> None:
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and variable in lines[0], (variable, verb, done.stderr)
             assert "Traceback" not in done.stderr
+
+
+def test_unusable_database_is_one_line_for_every_verb(sqlite_cli: Cli) -> None:
+    unusable = {
+        "refused": "postgresql://postgres@127.0.0.1:1/nothing",
+        "missing": "postgresql://postgres@127.0.0.1:5432/signalhub_no_such_database",
+    }
+    for url in unusable.values():
+        for verb in (["serve"], ["migrate"], ["users", "create", "x"], ["producers", "list"]):
+            done = sqlite_cli.run(*verb, "--json", env={"DATABASE_URL": url})
+            assert done.returncode != 0, (url, verb)
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("signalhub: error:"), done.stderr
+            assert "Traceback" not in done.stderr
