@@ -21,6 +21,7 @@ import pytest
 from adapters.persistence.engine import bind_tables, make_engine, start, stop
 from adapters.persistence.migrator import migrate_forwards
 from entrypoints.settings import DatabaseSettings
+from tests.s3server import S3Server, running_weed
 
 DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ENGINES = ("sqlite", "postgres")
@@ -98,3 +99,10 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     """A migrated engine with the tables bound to it: once on SQLite, once on PostgreSQL."""
     async with migrated_engine(request.param, tmp_path) as db:
         yield db
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (SeaweedFS) for the whole session, started on first use."""
+    with running_weed(tmp_path_factory.mktemp("weed")) as server:
+        yield server

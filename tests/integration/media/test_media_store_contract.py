@@ -1,4 +1,5 @@
-"""One contract, two MediaStores: the in-memory fake and the real file-system cache."""
+"""One contract, three MediaStores: the in-memory fake, the file-system cache and the S3 store
+(on a real S3-compatible server, a fresh bucket per test)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from adapters.media.filesystem import FilesystemMediaCache
+from adapters.media.s3 import S3MediaStore, open_bucket
 from domain.media.keys import MediaKey
 from domain.media.ports import MediaStore, PurgeMode
+from tests.s3server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from tests.unit.media.fakes import FakeClock, InMemoryMediaStore
 
 TTL = 100
@@ -26,14 +29,32 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["fake", "filesystem"])
+@pytest.fixture(params=["fake", "filesystem", "s3"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> StoreFactory:
     def make(budget: int = 1_000_000) -> MediaStore:
         if request.param == "fake":
             return InMemoryMediaStore(TTL, budget, clock)
+        if request.param == "s3":
+            return s3_store(request, clock, budget)
         return FilesystemMediaCache(tmp_path / "media", TTL, budget, clock=clock)
 
     return make
+
+
+def s3_store(request: pytest.FixtureRequest, clock: FakeClock, budget: int) -> S3MediaStore:
+    server = request.getfixturevalue("s3_server")
+    bucket = open_bucket(
+        server.create_bucket(),
+        endpoint=server.endpoint,
+        region=REGION,
+        access_key_id=ACCESS_KEY_ID,
+        secret_access_key=SECRET_ACCESS_KEY,
+    )
+    # The budget sweep runs inside put and a hit always records its use, so the contract's
+    # immediate expectations hold; the delayed sweep has tests of its own (test_s3_store.py).
+    return S3MediaStore(
+        bucket, "media/", TTL, budget, clock, sweep_delay_seconds=0, touch_every_seconds=0
+    )
 
 
 async def test_missing_is_none(make_store: StoreFactory) -> None:
