@@ -58,6 +58,7 @@ class Container:
     get_media: Any = None
     media_stats: Any = None
     purge_media: Any = None
+    media_store: Any = None  # FilesystemMediaCache | S3MediaStore (readiness probe)
     # --- end wiring (fields) ---
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
@@ -125,21 +126,21 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     container.get_signal = GetSignal(signals=signals)
     container.list_signals = ListSignals(signals=signals)
     # --- media wiring (build) ---
-    from adapters.media.filesystem import FileRenderLock, FilesystemMediaCache
     from adapters.rendering.pool import MatplotlibChartRenderer
     from adapters.telemetry.media_metrics import PrometheusMediaMetrics
     from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 
-    media_store = FilesystemMediaCache(
-        settings.media_dir, settings.media_ttl_seconds, settings.media_cache_max_bytes
-    )
+    media_store, render_lock = _media_store(settings)
+    container.media_store = media_store
+    if settings.media_s3 is not None:
+        container.on_stop.append(media_store.close)
     # The render pool starts lazily (CLI verbs never start it); the HTTP app warms it up.
     renderer = MatplotlibChartRenderer(workers=settings.render_workers)
     container.chart_renderer = renderer
     container.render_chart = RenderChart(
         renderer,
         media_store,
-        FileRenderLock(settings.media_dir),
+        render_lock,
         PrometheusMediaMetrics(metrics),
         settings.media_max_bytes,
     )
@@ -149,3 +150,29 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     container.on_stop.append(renderer.stop)
     # --- end wiring (build) ---
     return container
+
+
+def _media_store(settings: Settings) -> tuple[Any, Any]:
+    """MEDIA_STORE (SPEC §13): the cache and the render lock that spans its users."""
+    if settings.media_s3 is not None:
+        from adapters.media.s3 import S3MediaStore, open_bucket
+        from adapters.media.s3_lock import S3RenderLock
+
+        s3 = settings.media_s3
+        bucket = open_bucket(
+            s3.bucket,
+            endpoint=s3.endpoint,
+            region=s3.region,
+            access_key_id=s3.access_key_id,
+            secret_access_key=s3.secret_access_key,
+        )
+        store = S3MediaStore(
+            bucket, s3.prefix, settings.media_ttl_seconds, settings.media_cache_max_bytes
+        )
+        return store, S3RenderLock(bucket, s3.prefix)
+    from adapters.media.filesystem import FileRenderLock, FilesystemMediaCache
+
+    cache = FilesystemMediaCache(
+        settings.media_dir, settings.media_ttl_seconds, settings.media_cache_max_bytes
+    )
+    return cache, FileRenderLock(settings.media_dir)

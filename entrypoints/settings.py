@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -28,6 +29,18 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class S3Settings:
+    """MEDIA_STORE=s3 (SPEC §13); keys are kept out of repr so they never reach a log."""
+
+    endpoint: str  # "" for AWS
+    bucket: str
+    prefix: str
+    region: str
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings
     host: str
@@ -44,6 +57,8 @@ class Settings:
     media_cache_max_bytes: int
     charts_max_request_bytes: int
     render_workers: int
+    media_store: str = "fs"  # "fs" | "s3"
+    media_s3: S3Settings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +71,7 @@ class Settings:
                 "MEDIA_CACHE_MAX_BYTES",
                 f"must be >= MEDIA_MAX_BYTES ({media_max}), got {cache_max}",
             )
+        media_store = read.choice("MEDIA_STORE", "fs", ("fs", "s3"))
         return cls(
             database=_database(read.text("DATABASE_URL", "sqlite:///./var/signalhub.sqlite3")),
             host=read.text("HOST", "127.0.0.1"),
@@ -82,6 +98,8 @@ class Settings:
             render_workers=read.integer(
                 "RENDER_WORKERS", min(os.cpu_count() or 1, 64), minimum=1, maximum=64
             ),
+            media_store=media_store,
+            media_s3=_s3(read) if media_store == "s3" else None,
         )
 
 
@@ -154,4 +172,58 @@ def _database(url: str) -> DatabaseSettings:
         return DatabaseSettings(url=url, engine="postgres")
     raise SettingsError(
         "DATABASE_URL", f"unsupported scheme {parts.scheme or '(none)'!r}; use sqlite or postgresql"
+    )
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]*")
+_REGION = re.compile(r"[a-z0-9-]{1,40}")
+
+
+def _s3(read: _Reader) -> S3Settings:
+    endpoint = read.text("MEDIA_S3_ENDPOINT", "")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        try:
+            _ = parts.port
+        except ValueError:
+            raise SettingsError("MEDIA_S3_ENDPOINT", "port in the URL is not a number") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(
+                "MEDIA_S3_ENDPOINT",
+                f"expected http(s)://HOST[:PORT] (empty for AWS), got {endpoint!r}",
+            )
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise SettingsError(
+                "MEDIA_S3_ENDPOINT", "no path or query: the bucket goes in MEDIA_S3_BUCKET"
+            )
+    bucket = read.text("MEDIA_S3_BUCKET", "")
+    if not bucket:
+        raise SettingsError("MEDIA_S3_BUCKET", "required when MEDIA_STORE=s3")
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise SettingsError(
+            "MEDIA_S3_BUCKET", f"expected 3-63 of a-z 0-9 . - (an S3 bucket name), got {bucket!r}"
+        )
+    prefix = read.text("MEDIA_S3_PREFIX", "media/").lstrip("/")
+    segments = prefix.rstrip("/").split("/")
+    if not _PREFIX.fullmatch(prefix) or any(s in ("", ".", "..") for s in segments):
+        raise SettingsError(
+            "MEDIA_S3_PREFIX", f"expected a key prefix like media/ or a/b/, got {prefix!r}"
+        )
+    region = read.text("AWS_REGION", "us-east-1")
+    if not _REGION.fullmatch(region):
+        raise SettingsError("AWS_REGION", f"expected a region name like eu-west-1, got {region!r}")
+    key_id = read.text("AWS_ACCESS_KEY_ID", "") or None
+    secret = read.text("AWS_SECRET_ACCESS_KEY", "") or None
+    if (key_id is None) != (secret is None):
+        missing = "AWS_SECRET_ACCESS_KEY" if secret is None else "AWS_ACCESS_KEY_ID"
+        present = "AWS_ACCESS_KEY_ID" if secret is None else "AWS_SECRET_ACCESS_KEY"
+        raise SettingsError(missing, f"required when {present} is set")
+    return S3Settings(
+        endpoint=endpoint.rstrip("/"),
+        bucket=bucket,
+        prefix=prefix.rstrip("/") + "/",
+        region=region,
+        access_key_id=key_id,
+        secret_access_key=secret,
     )

@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator, Callable
 
 import obstore
 from obstore.exceptions import AlreadyExistsError, BaseError, PreconditionError
-from obstore.store import S3Store
 
+from adapters.media.s3 import Bucket
 from domain.errors import Overloaded
 from domain.media.keys import MediaKey
 
@@ -26,7 +26,7 @@ from domain.media.keys import MediaKey
 class S3RenderLock:
     def __init__(
         self,
-        bucket: S3Store,
+        bucket: Bucket,
         prefix: str,
         *,
         lease_seconds: float = 60.0,
@@ -60,7 +60,7 @@ class S3RenderLock:
         expires = self._clock() + self._lease
         try:
             await obstore.put_async(
-                self._bucket,
+                self._bucket.client,
                 path,
                 token,
                 mode="create",
@@ -74,7 +74,7 @@ class S3RenderLock:
 
     async def _break_if_stale(self, path: str) -> None:
         try:
-            head = await obstore.get_async(self._bucket, path, options={"head": True})
+            head = await obstore.get_async(self._bucket.client, path, options={"head": True})
             expires = float(head.attributes.get("expires-at", "inf"))
         except (FileNotFoundError, ValueError):
             return
@@ -82,11 +82,11 @@ class S3RenderLock:
             raise Overloaded("the media store is unavailable; retry shortly", 5) from exc
         if expires < self._clock():
             with contextlib.suppress(BaseError, OSError):
-                await obstore.delete_async(self._bucket, path)
+                await obstore.delete_async(self._bucket.client, path)
 
     async def _release(self, path: str, token: bytes) -> None:
         """Delete the lock if it is still ours (a broken stale lock may have been retaken)."""
         with contextlib.suppress(BaseError, OSError):
-            current = await obstore.get_async(self._bucket, path)
+            current = await obstore.get_async(self._bucket.client, path)
             if bytes(await current.bytes_async()) == token:
-                await obstore.delete_async(self._bucket, path)
+                await obstore.delete_async(self._bucket.client, path)

@@ -1,8 +1,8 @@
 """`signalhub media stats` and `signalhub media purge [--expired | --all] [--dry-run]` (SPEC §8).
 
-They touch only MEDIA_DIR (never the database), and are safe while servers run: deletions
-happen under the same lock as the servers' writes, and a download that already opened a
-file finishes it.
+They touch only the media store (MEDIA_DIR, or the bucket with MEDIA_STORE=s3; never the
+database), and are safe while servers run: deletions happen under the same lock as the
+servers' writes (on S3 a DELETE is atomic), and a download either gets the whole file or 404.
 """
 
 from __future__ import annotations
@@ -16,13 +16,21 @@ from entrypoints.settings import Settings
 
 
 async def cmd_media_stats(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    usage = await _container(settings).media_stats()
+    container = _container(settings)
+    try:
+        usage = await container.media_stats()
+    finally:
+        await _close(container)
     return {"files": usage.files, "bytes": usage.bytes, "expired_files": usage.expired_files}
 
 
 async def cmd_media_purge(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     mode = PurgeMode.ALL if args.all else PurgeMode.EXPIRED
-    report = await _container(settings).purge_media(mode, args.dry_run)
+    container = _container(settings)
+    try:
+        report = await container.purge_media(mode, args.dry_run)
+    finally:
+        await _close(container)
     return {
         "deleted_files": report.deleted_files,
         "freed_bytes": report.freed_bytes,
@@ -35,6 +43,13 @@ def _container(settings: Settings) -> Any:
 
     # Not started: the media use cases need no database connection and no render pool.
     return build_container(settings)
+
+
+async def _close(container: Any) -> None:
+    """Release the store's client inside the event loop (the S3 one must not outlive it)."""
+    close = getattr(container.media_store, "close", None)
+    if close is not None:
+        await close()
 
 
 def _text_stats(r: dict[str, Any]) -> str:
@@ -54,7 +69,11 @@ def register(verbs: Any, verb: Callable[..., argparse.ArgumentParser]) -> None:
         dest="action", required=True, parser_class=_Parser
     )
     verb(
-        media, "stats", cmd_media_stats, "files, bytes and expired files in MEDIA_DIR", _text_stats
+        media,
+        "stats",
+        cmd_media_stats,
+        "files, bytes and expired files in the media store",
+        _text_stats,
     )
     purge = verb(
         media,

@@ -24,7 +24,8 @@ class Health(msgspec.Struct):
 class Readiness(msgspec.Struct):
     status: str
     database: bool
-    media_dir_writable: bool
+    media_dir_writable: bool | None = None  # MEDIA_STORE=fs
+    media_bucket: bool | None = None  # MEDIA_STORE=s3: the bucket answers
 
 
 def media_dir_writable(media_dir: Path) -> bool:
@@ -47,16 +48,19 @@ class OperationsController(Controller):
 
     @get(
         "/readyz",
-        summary="Readiness: the database answers and MEDIA_DIR is writable",
+        summary="Readiness: the database answers and MEDIA_DIR is writable (or the bucket answers)",
         responses=error_responses(503),
     )
     async def readyz(self, container: Container) -> Response[Readiness]:
         database = await ping(container.engine)
-        writable = await asyncio.to_thread(media_dir_writable, container.settings.media_dir)
-        ok = database and writable
-        body = Readiness(
-            status="ok" if ok else "unavailable", database=database, media_dir_writable=writable
-        )
+        if container.settings.media_store == "s3":
+            bucket = await container.media_store.ready()
+            ok = database and bucket
+            body = Readiness("ok" if ok else "unavailable", database, media_bucket=bucket)
+        else:
+            writable = await asyncio.to_thread(media_dir_writable, container.settings.media_dir)
+            ok = database and writable
+            body = Readiness("ok" if ok else "unavailable", database, media_dir_writable=writable)
         return Response(body, status_code=200 if ok else 503)
 
     @get("/metrics", summary="Prometheus metrics", media_type=MediaType.TEXT)

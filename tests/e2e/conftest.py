@@ -54,7 +54,7 @@ def base_env(database_url: str, workdir: Path, **overrides: str) -> dict[str, st
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SIGNALS_", "MEDIA_", "CHARTS_", "RENDER_", "PROMETHEUS_"))
+        if not k.startswith(("SIGNALS_", "MEDIA_", "CHARTS_", "RENDER_", "PROMETHEUS_", "AWS_"))
         and k not in ("DATABASE_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT")
     }
     env.update(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -30,15 +30,22 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(params=["fake", "filesystem", "s3"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> StoreFactory:
+async def make_store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[StoreFactory]:
+    opened: list[S3MediaStore] = []
+
     def make(budget: int = 1_000_000) -> MediaStore:
         if request.param == "fake":
             return InMemoryMediaStore(TTL, budget, clock)
         if request.param == "s3":
-            return s3_store(request, clock, budget)
+            opened.append(s3_store(request, clock, budget))
+            return opened[-1]
         return FilesystemMediaCache(tmp_path / "media", TTL, budget, clock=clock)
 
-    return make
+    yield make
+    for store in opened:
+        await store.close()
 
 
 def s3_store(request: pytest.FixtureRequest, clock: FakeClock, budget: int) -> S3MediaStore:
