@@ -125,7 +125,6 @@ class S3MediaStore:
             re.escape(prefix) + r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\.png"
         )
         self._sweep: asyncio.Task[None] | None = None
-        self._fresh: set[str] = set()  # put by this process since the last sweep began
 
     @property
     def prefix(self) -> str:
@@ -205,9 +204,8 @@ class S3MediaStore:
             )
         except (BaseError, OSError) as exc:
             raise _unavailable(exc) from exc
-        self._fresh.add(path)
         if self._sweep_delay <= 0:
-            await self._enforce_budget()
+            await self._enforce_budget(keep=path)
         elif self._sweep is None or self._sweep.done():
             self._sweep = asyncio.create_task(self._sweep_later())
 
@@ -250,8 +248,7 @@ class S3MediaStore:
         except Exception as exc:  # the next PUT schedules another; never kill the process
             _log.warning("media_budget_sweep_failed", error=type(exc).__name__)
 
-    async def _enforce_budget(self) -> None:
-        keep, self._fresh = self._fresh, set()
+    async def _enforce_budget(self, keep: str | None = None) -> None:
         listed = await self._list()
         total = sum(e.size for e in listed)
         if total <= self._budget:
@@ -266,7 +263,7 @@ class S3MediaStore:
         for entry in entries:
             if total <= target:
                 break
-            if entry.path in keep:
+            if entry.path == keep:
                 continue
             victims.append(entry.path)
             total -= entry.size
