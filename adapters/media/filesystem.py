@@ -22,21 +22,23 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiofiles
 import aiofiles.os
 
 from domain.errors import Overloaded
 from domain.media.keys import MediaKey
-from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
+from domain.media.ports import CacheUsage, MediaStream, PurgeMode, PurgeReport, StoredMedia
 
 LOW_WATERMARK = 0.9
 TOUCH_EVERY_SECONDS = 1.0
 STALE_TEMP_SECONDS = 3600.0
+STREAM_CHUNK_BYTES = 64 * 1024
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -94,6 +96,28 @@ class FilesystemMediaCache:
         if len(data) != st.st_size:  # cannot happen with atomic renames; never serve it
             return None
         return StoredMedia(key=key, data=data, created_at=st.st_mtime)
+
+    async def open(self, key: MediaKey) -> MediaStream | None:
+        """Streamed from one open descriptor: a purge that unlinks the file meanwhile does
+        not cut the download short (POSIX keeps the inode until the descriptor closes)."""
+        try:
+            f = await aiofiles.open(self.path_for(key), "rb")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            fd = f.fileno()
+            st = os.fstat(fd)
+            now = self._clock()
+            if now - st.st_mtime > self._ttl:
+                await f.close()
+                return None
+            if now - st.st_atime >= TOUCH_EVERY_SECONDS:
+                with contextlib.suppress(OSError):
+                    os.utime(fd, ns=(int(now * 1e9), st.st_mtime_ns))
+        except BaseException:
+            await f.close()
+            raise
+        return MediaStream(key, st.st_size, st.st_mtime, _read_chunks(f, st.st_size))
 
     async def usage(self) -> CacheUsage:
         entries = await asyncio.to_thread(self._scan)
@@ -244,6 +268,20 @@ class FilesystemMediaCache:
                 os.pwrite(fd, encoded, 0)
         finally:
             os.close(fd)  # closing releases the flock
+
+
+async def _read_chunks(f: Any, size: int) -> AsyncGenerator[bytes, None]:
+    """The file's bytes in order; exactly `size` of them or an error, then closed."""
+    sent = 0
+    try:
+        while sent < size:
+            chunk = await f.read(min(STREAM_CHUNK_BYTES, size - sent))
+            if not chunk:
+                raise OSError(f"media file shorter than {size} bytes")  # cannot happen
+            sent += len(chunk)
+            yield chunk
+    finally:
+        await f.close()
 
 
 @dataclass

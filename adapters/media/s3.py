@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,14 +33,15 @@ from obstore.store import S3Store
 
 from domain.errors import Overloaded
 from domain.media.keys import MediaKey
-from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
+from domain.media.ports import CacheUsage, MediaStream, PurgeMode, PurgeReport, StoredMedia
 
 if TYPE_CHECKING:
-    from obstore import Attributes
+    from obstore import Attributes, GetResult
 
 LOW_WATERMARK = 0.9
 DELETE_BATCH = 1000  # the most keys one S3 DeleteObjects request takes
 HEAD_CONCURRENCY = 16
+STREAM_CHUNK_BYTES = 64 * 1024
 CONTENT_TYPE = "image/png"
 _log = structlog.get_logger("signalhub.media.s3")
 
@@ -125,6 +126,7 @@ class S3MediaStore:
             re.escape(prefix) + r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\.png"
         )
         self._sweep: asyncio.Task[None] | None = None
+        self._touches: set[asyncio.Task[None]] = set()
 
     @property
     def prefix(self) -> str:
@@ -158,6 +160,37 @@ class S3MediaStore:
         if now - _stamp(attributes, "used-at", created) >= self._touch_every:
             await self._touch(path, data, created, meta["e_tag"], now)
         return StoredMedia(key=key, data=data, created_at=created)
+
+    async def open(self, key: MediaKey) -> MediaStream | None:
+        """Streamed from one GET: S3 serves a GET that started from the object it found, so a
+        purge meanwhile does not change what this download gets; a body cut short raises."""
+        path = self.path_for(key)
+        try:
+            result = await obstore.get_async(self._bucket.client, path)
+        except FileNotFoundError:
+            return None
+        except (BaseError, OSError) as exc:
+            raise _unavailable(exc) from exc
+        meta, attributes = result.meta, result.attributes
+        now = self._clock()
+        created = _stamp(attributes, "created-at", meta["last_modified"])
+        if now - created > self._ttl:
+            return None
+        if now - _stamp(attributes, "used-at", created) >= self._touch_every:
+            # The bytes are streamed, not held: the use is recorded by a background re-PUT.
+            task = asyncio.create_task(self._touch_from_bucket(path, created, meta["e_tag"], now))
+            self._touches.add(task)
+            task.add_done_callback(self._touches.discard)
+        return MediaStream(key, meta["size"], created, _body(result, meta["size"]))
+
+    async def _touch_from_bucket(
+        self, path: str, created: float, e_tag: str | None, now: float
+    ) -> None:
+        with contextlib.suppress(BaseError, OSError):
+            fetched = await obstore.get_async(self._bucket.client, path)
+            data = bytes(await fetched.bytes_async())
+            if fetched.meta["e_tag"] == e_tag:
+                await self._touch(path, data, created, e_tag, now)
 
     async def _touch(
         self, path: str, data: bytes, created: float, e_tag: str | None, now: float
@@ -223,11 +256,13 @@ class S3MediaStore:
         )
 
     async def close(self) -> None:
-        """Drop a pending sweep (the next PUT on any host schedules another), then the client."""
-        if self._sweep is not None:
-            self._sweep.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._sweep
+        """Drop a pending sweep (the next PUT on any host schedules another) and pending
+        touches, then the client."""
+        for task in [self._sweep, *self._touches]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         self._bucket.close()
         # Let obstore's runtime threads close the pooled connections before the process may
         # exit: exiting while they still work aborts it (SIGABRT) about one run in four.
@@ -317,6 +352,17 @@ class S3MediaStore:
                 await obstore.delete_async(self._bucket.client, batch[start : start + DELETE_BATCH])
         except (BaseError, OSError) as exc:
             raise _unavailable(exc) from exc
+
+
+async def _body(result: GetResult, size: int) -> AsyncGenerator[bytes, None]:
+    """The object's bytes in order; exactly `size` of them or an error."""
+    sent = 0
+    async for chunk in result.stream(min_chunk_size=STREAM_CHUNK_BYTES):
+        piece = bytes(chunk)
+        sent += len(piece)
+        yield piece
+    if sent != size:
+        raise OSError(f"media object ended after {sent} of {size} bytes")
 
 
 def _attributes(created: float, used: float) -> Attributes:

@@ -14,10 +14,10 @@ from domain.media.ports import (
     ChartRenderer,
     MediaMetrics,
     MediaStore,
+    MediaStream,
     PurgeMode,
     PurgeReport,
     RenderLock,
-    StoredMedia,
 )
 
 
@@ -90,15 +90,17 @@ class RenderChart:
 
 
 class GetMedia:
+    """A cached chart opened for streaming (the caller reads or closes `chunks`)."""
+
     def __init__(self, store: MediaStore) -> None:
         self._store = store
 
-    async def __call__(self, raw_key: str) -> StoredMedia:
+    async def __call__(self, raw_key: str) -> MediaStream:
         key = MediaKey.parse(raw_key)  # NotFound for anything but 64 lowercase hex
-        stored = await self._store.get(key)
-        if stored is None:
+        opened = await self._store.open(key)
+        if opened is None:
             raise NotFound("no such media")
-        return stored
+        return opened
 
 
 class MediaStats:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,6 +32,17 @@ class StoredMedia:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaStream:
+    """A stored chart opened for download: `chunks` yields its bytes in order, a piece at a
+    time (never the whole file in memory); `aclose()` it when not read to the end."""
+
+    key: MediaKey
+    size: int
+    created_at: float  # unix seconds
+    chunks: AsyncGenerator[bytes, None]
+
+
+@dataclass(frozen=True, slots=True)
 class CacheUsage:
     files: int
     bytes: int
@@ -54,6 +66,11 @@ class MediaStore(Protocol):
 
     async def get(self, key: MediaKey) -> StoredMedia | None:
         """The whole file, or None when absent or expired; counts as a use for LRU."""
+        ...
+
+    async def open(self, key: MediaKey) -> MediaStream | None:
+        """Like `get`, streamed: a download that started completes even if the chart is
+        purged meanwhile, or fails loudly (never a short file passed off as whole)."""
         ...
 
     async def put(self, key: MediaKey, data: bytes) -> None:

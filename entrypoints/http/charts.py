@@ -16,11 +16,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import Parameter
+from litestar.response import Stream
 
 from application.media.use_cases import RenderedChart
 from domain.errors import InvalidInput, TooLarge
 from domain.identity import Caller
 from domain.media.charts import CandlestickSpec, ChartSpec, EquitySpec, HistogramSpec
+from domain.media.ports import MediaStream
 from entrypoints.bootstrap import Container
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.body import read_capped
@@ -342,13 +344,13 @@ class MediaController(Controller):
         if_none_match: Annotated[
             str | None, Parameter(header="If-None-Match", description='"<key>" from ETag')
         ] = None,
-    ) -> Response[bytes]:
-        stored = await container.get_media(key)  # NotFound for malformed/unknown/expired
+    ) -> Response[Any]:
+        opened: MediaStream = await container.get_media(key)  # NotFound: malformed/unknown/expired
         ttl = container.settings.media_ttl_seconds
-        if _etag_matches(if_none_match, stored.key.value):
-            return Response(
-                content=b"",
-                status_code=304,
-                headers=_media_headers(stored.key.value, True, ttl),
-            )
-        return _png(stored.key.value, stored.data, True, ttl)
+        headers = _media_headers(opened.key.value, True, ttl)
+        if _etag_matches(if_none_match, opened.key.value):
+            await opened.chunks.aclose()
+            return Response(content=b"", status_code=304, headers=headers)
+        # Streamed: memory stays flat whatever the file size and the number of downloads.
+        headers["Content-Length"] = str(opened.size)
+        return Stream(opened.chunks, media_type="image/png", headers=headers)

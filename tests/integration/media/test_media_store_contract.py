@@ -163,3 +163,60 @@ async def test_budget_holds_over_many_writes(make_store: StoreFactory, clock: Fa
         clock.advance(1)
         assert (await store.usage()).bytes <= 5000
     assert await store.get(key("59")) is not None
+
+
+async def read_all(store: MediaStore, k: MediaKey) -> bytes | None:
+    opened = await store.open(k)
+    if opened is None:
+        return None
+    assert opened.key == k
+    data = b"".join([piece async for piece in opened.chunks])
+    assert len(data) == opened.size
+    return data
+
+
+async def test_open_streams_the_whole_file_in_pieces(
+    make_store: StoreFactory, clock: FakeClock
+) -> None:
+    store = make_store(10**7)
+    blob = bytes(range(256)) * 1200  # 300 KiB: several pieces
+    await store.put(key("big"), blob)
+    opened = await store.open(key("big"))
+    assert opened is not None
+    assert (opened.size, abs(opened.created_at - clock.now) < 1.5) == (len(blob), True)
+    pieces = [piece async for piece in opened.chunks]
+    assert len(pieces) > 1
+    assert max(len(p) for p in pieces) < len(blob)
+    assert b"".join(pieces) == blob
+
+
+async def test_open_is_none_when_missing_or_expired(
+    make_store: StoreFactory, clock: FakeClock
+) -> None:
+    store = make_store(1_000_000)
+    assert await store.open(key("none")) is None
+    await store.put(key("old"), b"x" * 10)
+    clock.advance(TTL + 1)
+    assert await store.open(key("old")) is None
+
+
+async def test_a_download_that_started_survives_a_purge(make_store: StoreFactory) -> None:
+    store = make_store(10**7)
+    blob = bytes(range(256)) * 1200
+    await store.put(key("a"), blob)
+    opened = await store.open(key("a"))
+    assert opened is not None
+    first = await anext(opened.chunks)
+    await store.purge(PurgeMode.ALL, dry_run=False)
+    rest = b"".join([piece async for piece in opened.chunks])
+    assert first + rest == blob
+    assert await read_all(store, key("a")) is None
+
+
+async def test_an_unread_download_can_be_closed(make_store: StoreFactory) -> None:
+    store = make_store(1_000_000)
+    await store.put(key("a"), b"abc")
+    opened = await store.open(key("a"))
+    assert opened is not None
+    await opened.chunks.aclose()
+    assert await read_all(store, key("a")) == b"abc"

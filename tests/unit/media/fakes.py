@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from domain.media.charts import ChartSpec, ChartType
 from domain.media.keys import MediaKey
-from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
+from domain.media.ports import CacheUsage, MediaStream, PurgeMode, PurgeReport, StoredMedia
 
 LOW_WATERMARK = 0.9  # same rule as FilesystemMediaCache
 
@@ -45,6 +45,12 @@ class InMemoryMediaStore:
         item.used = now
         return StoredMedia(key, item.data, item.created)
 
+    async def open(self, key: MediaKey) -> MediaStream | None:
+        stored = await self.get(key)
+        if stored is None:
+            return None
+        return MediaStream(key, len(stored.data), stored.created_at, _pieces(stored.data))
+
     async def put(self, key: MediaKey, data: bytes) -> None:
         now = self._clock()
         self.items[key] = _Item(data, now, now)
@@ -79,6 +85,11 @@ class InMemoryMediaStore:
             for k in doomed:
                 del self.items[k]
         return PurgeReport(deleted_files=len(doomed), freed_bytes=freed, dry_run=dry_run)
+
+
+async def _pieces(data: bytes, size: int = 4096) -> AsyncGenerator[bytes, None]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
 
 
 class AsyncioRenderLock:

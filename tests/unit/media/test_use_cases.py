@@ -120,7 +120,8 @@ async def test_get_media() -> None:
     w = World()
     rendered = await w.render(SPEC)
     got = await GetMedia(w.store)(rendered.key.value)
-    assert got.data == rendered.data
+    assert (got.key, got.size) == (rendered.key, len(rendered.data))
+    assert b"".join([piece async for piece in got.chunks]) == rendered.data
     for raw in ("nope", "..%2F..%2Fetc%2Fpasswd", "a" * 64, rendered.key.value.upper()):
         with pytest.raises(NotFound):
             await GetMedia(w.store)(raw)
