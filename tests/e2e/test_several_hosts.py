@@ -45,6 +45,8 @@ def hosts(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> Iter
         a.stop()
         b.stop()
         asyncio.run(drop_pg_database(database))
+    # A clean exit: the S3 client is released before the process ends (see S3MediaStore.close).
+    assert (a.process.returncode, b.process.returncode) == (0, 0), a.logs()[-2000:]
 
 
 def post_at_once(
