@@ -189,3 +189,22 @@ def test_an_expired_chart_is_gone_on_every_host_and_purged_by_expired(
     assert purged["deleted_files"] == 1
     with hosts.b.client(headers=hosts.auth) as http:
         assert http.get(f"/api/v1/media/{key}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MEDIA_S3_BUCKET", ""),
+        ("MEDIA_S3_ENDPOINT", "s3.example.com"),
+        ("MEDIA_STORE", "ftp"),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+    ],
+)
+def test_a_bad_s3_setting_stops_start_up_with_one_line(
+    hosts: Hosts, variable: str, value: str
+) -> None:
+    for verb in (["serve"], ["media", "stats"]):
+        done = hosts.cli.run(*verb, env={variable: value})
+        assert done.returncode != 0, (verb, done.stdout)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and variable in lines[0], (verb, done.stderr)
