@@ -23,15 +23,15 @@ import re
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import obstore
 import structlog
 from obstore.exceptions import BaseError
-from obstore.store import S3Store
 
-from domain.errors import Overloaded
+from adapters.media.s3_bucket import Bucket, open_bucket
+from adapters.media.s3_bucket import unavailable as _unavailable
 from domain.media.keys import MediaKey
 from domain.media.ports import CacheUsage, MediaStream, PurgeMode, PurgeReport, StoredMedia
 
@@ -44,55 +44,6 @@ HEAD_CONCURRENCY = 16
 STREAM_CHUNK_BYTES = 64 * 1024
 CONTENT_TYPE = "image/png"
 _log = structlog.get_logger("signalhub.media.s3")
-
-
-class Bucket:
-    """One bucket's client, shared by the store and the render lock.
-
-    `close()` (through S3MediaStore.close) drops the obstore client while the event loop
-    still runs: a process that exits with the client alive can abort (SIGABRT).
-    """
-
-    def __init__(self, client: S3Store) -> None:
-        self._client: S3Store | None = client
-
-    @property
-    def client(self) -> S3Store:
-        if self._client is None:
-            raise Overloaded("the media store is closed", 5)
-        return self._client
-
-    def close(self) -> None:
-        self._client = None
-
-
-def open_bucket(
-    bucket: str,
-    *,
-    endpoint: str = "",
-    region: str = "us-east-1",
-    access_key_id: str | None = None,
-    secret_access_key: str | None = None,
-) -> Bucket:
-    """A client for one bucket; no connection is made until the first request."""
-    config: dict[str, str | bool] = {"region": region, "conditional_put": "etag"}
-    if endpoint:
-        config["endpoint"] = endpoint.rstrip("/")
-    if access_key_id and secret_access_key:
-        config["access_key_id"] = access_key_id
-        config["secret_access_key"] = secret_access_key
-    client = S3Store(
-        bucket,
-        config=config,  # type: ignore[arg-type]  # a plain dict of S3Config keys
-        client_options={
-            "allow_http": endpoint.startswith("http://"),
-            "connect_timeout": timedelta(seconds=3),
-            "timeout": timedelta(seconds=60),
-        },
-        # Fail fast: a caller waits on these; the render path retries on its own terms.
-        retry_config={"max_retries": 2, "retry_timeout": timedelta(seconds=10)},
-    )
-    return Bucket(client)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +264,9 @@ class S3MediaStore:
         """Every chart under the prefix (size only; stamps are 0 until `_stamped`)."""
         entries: list[_Entry] = []
         try:
-            async for page in obstore.list(self._bucket.client, prefix=self._prefix, chunk_size=1000):
+            async for page in obstore.list(
+                self._bucket.client, prefix=self._prefix, chunk_size=1000
+            ):
                 for meta in page:
                     m = self._object.fullmatch(meta["path"])
                     if m and m.group(3).startswith(m.group(1) + m.group(2)):
@@ -376,11 +329,6 @@ def _stamp(attributes: Attributes, name: str, fallback: datetime | float) -> flo
         with contextlib.suppress(ValueError):
             return float(raw)
     return fallback.timestamp() if isinstance(fallback, datetime) else fallback
-
-
-def _unavailable(exc: BaseException) -> Overloaded:
-    _log.warning("media_store_unavailable", error=type(exc).__name__)
-    return Overloaded("the media store is unavailable; retry shortly", 5)
 
 
 __all__ = ["Bucket", "S3MediaStore", "open_bucket"]

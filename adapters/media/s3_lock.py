@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 import obstore
 from obstore.exceptions import AlreadyExistsError, BaseError, PreconditionError
 
-from adapters.media.s3 import Bucket
+from adapters.media.s3_bucket import Bucket, unavailable
 from domain.errors import Overloaded
 from domain.media.keys import MediaKey
 
@@ -69,7 +69,7 @@ class S3RenderLock:
         except (AlreadyExistsError, PreconditionError):
             return False  # held by someone else (412), or a create racing ours (409)
         except (BaseError, OSError) as exc:
-            raise Overloaded("the media store is unavailable; retry shortly", 5) from exc
+            raise unavailable(exc) from exc
         return True
 
     async def _break_if_stale(self, path: str) -> None:
@@ -79,7 +79,7 @@ class S3RenderLock:
         except (FileNotFoundError, ValueError):
             return
         except (BaseError, OSError) as exc:
-            raise Overloaded("the media store is unavailable; retry shortly", 5) from exc
+            raise unavailable(exc) from exc
         if expires < self._clock():
             with contextlib.suppress(BaseError, OSError):
                 await obstore.delete_async(self._bucket.client, path)
