@@ -13,36 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Cli, Server, base_env, launch
-from tests.integration.media.png import METADATA_CHUNKS, chunks, size
-from tests.integration.media.samples import equity_curve, pnl_values, random_walk_candles
+from tests.support.charts import candle_body, equity_body, histogram_body
+from tests.support.png import METADATA_CHUNKS, chunks, size
+from tests.support.signalhub import Cli, Server, base_env, launch
 
 KEY = re.compile(r"[0-9a-f]{64}")
-
-
-def candle_body(n: int = 120, seed: int = 7, **extra: Any) -> dict[str, Any]:
-    candles = []
-    for c in random_walk_candles(n, seed=seed):
-        candles.append(
-            {
-                "t": c.t.isoformat().replace("+00:00", "Z"),
-                "o": c.o,
-                "h": c.h,
-                "l": c.l,
-                "c": c.c,
-                "v": c.v,
-            }
-        )
-    return {"candles": candles, **extra}
-
-
-def equity_body(n: int = 400, **extra: Any) -> dict[str, Any]:
-    points = [{"t": p.t.isoformat(), "equity": p.equity} for p in equity_curve(n)]
-    return {"points": points, **extra}
-
-
-def histogram_body(n: int = 2000, **extra: Any) -> dict[str, Any]:
-    return {"values": pnl_values(n), **extra}
 
 
 def media_counters(http: httpx.Client) -> dict[str, float]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.persistence.migrator import discover
-from tests.e2e.conftest import Cli, Server
+from tests.support.signalhub import Cli, Server
 
 
 def test_fresh_server_is_ready_and_operable(cli: Cli, start_server: Callable[..., Server]) -> None:
@@ -57,7 +57,7 @@ def test_readyz_503_when_database_is_down(
         assert http.get("/readyz").status_code == 200
         import asyncio
 
-        from tests.conftest import drop_pg_database
+        from tests.support.databases import drop_pg_database
 
         asyncio.run(drop_pg_database(pg_database_url))  # the database disappears under it
         ready = http.get("/readyz")

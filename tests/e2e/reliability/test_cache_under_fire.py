@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from tests.e2e.conftest import Cli, Server
-from tests.e2e.test_charts import candle_body, equity_body, histogram_body
+from tests.support.charts import candle_body, equity_body, histogram_body
+from tests.support.signalhub import Cli, Server
 
 CLIENTS = 4
 PURGES = 6

@@ -20,8 +20,8 @@ from domain.media.charts import (
     EquitySpec,
     HistogramSpec,
 )
-from tests.integration.media.png import METADATA_CHUNKS, chunks, size
-from tests.integration.media.samples import T0, equity_curve, pnl_values, random_walk_candles
+from tests.support.png import METADATA_CHUNKS, chunks, size
+from tests.support.charts import T0, equity_curve, pnl_values, random_walk_candles
 
 # Set SIGNALHUB_KEEP_PNGS=/some/dir to keep the drawn charts for a look.
 KEEP = os.environ.get("SIGNALHUB_KEEP_PNGS")

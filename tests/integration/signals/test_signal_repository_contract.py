@@ -17,8 +17,8 @@ from adapters.persistence.signal_repository import PiccoloSignalRepository
 from domain.accounts.model import User
 from domain.errors import AlreadyExists
 from domain.signals import Side, Signal, SignalFilter, SignalStatus
-from tests.conftest import ENGINES, migrated_engine
 from tests.fakes.signals import FakeSignalRepository
+from tests.support.databases import ENGINES, migrated_engine
 
 T0 = datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
 
