@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.persistence.migrator import discover
+from tests.support.databases import drop_pg_database
 from tests.support.signalhub import Cli, Server
 
 
@@ -55,10 +57,6 @@ def test_readyz_503_when_database_is_down(
     server = start_server(pg_cli)
     with server.client() as http:
         assert http.get("/readyz").status_code == 200
-        import asyncio
-
-        from tests.support.databases import drop_pg_database
-
         asyncio.run(drop_pg_database(pg_database_url))  # the database disappears under it
         ready = http.get("/readyz")
     assert ready.status_code == 503
