@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain.accounts.model import Producer
@@ -69,14 +68,3 @@ class FakeSignalMetrics:
 
     def observe_create_seconds(self, seconds: float) -> None:
         self.create_seconds.append(seconds)
-
-
-class FakeClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.current = now or datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)

@@ -15,7 +15,7 @@ from adapters.persistence.migrator import (
     migrate_backwards,
     migrate_forwards,
 )
-from tests.conftest import database_settings
+from tests.support.databases import database_settings
 
 
 async def _tables(db: object) -> set[str]:

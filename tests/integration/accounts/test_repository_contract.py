@@ -18,8 +18,8 @@ from adapters.persistence.account_repositories import (
 )
 from domain.accounts.model import ApiToken, Producer, User
 from domain.errors import AlreadyExists
-from tests.conftest import ENGINES, migrated_engine
 from tests.fakes.accounts import FakeProducerRepository, FakeTokenRepository, FakeUserRepository
+from tests.support.databases import ENGINES, migrated_engine
 
 NOW = datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
 
