@@ -49,9 +49,13 @@ def parse_address(text: str | None) -> Address | None:
         return None
     text = text.strip()
     if text.startswith("["):
-        text = text[1:].partition("]")[0]
+        text, closing, port = text[1:].partition("]")
+        if not closing or not _port_suffix(port):
+            return None
     elif text.count(":") == 1:
-        text = text.partition(":")[0]
+        text, _, port = text.partition(":")
+        if not port.isdigit():
+            return None
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
@@ -59,6 +63,10 @@ def parse_address(text: str | None) -> Address | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+def _port_suffix(text: str) -> bool:
+    return text == "" or (text[:1] == ":" and text[1:].isdigit())
 
 
 def client_address(
