@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import uuid4
 
@@ -88,7 +88,7 @@ class TradingViewAlert:
     content type. `peer` is the socket peer's address; `forwarded_for` every X-Forwarded-For
     value joined with ", " (None when absent)."""
 
-    token: str
+    token: str = field(repr=False)  # a credential: never in a repr, a log line or a trace
     body: bytes
     peer: str | None = None
     forwarded_for: str | None = None

@@ -358,3 +358,7 @@ async def test_too_large_is_counted_by_source() -> None:
         ("hmac", "too_large"): 1,
         ("tradingview", "too_large"): 1,
     }
+
+
+def test_the_url_token_is_not_in_the_requests_repr() -> None:
+    assert TOKEN not in repr(World().alert())
