@@ -15,5 +15,10 @@ def signed_source(x_signature: str | None, webhook_signature: str | None) -> Sig
     """Which scheme a signed request uses: Standard Webhooks when it carries
     `webhook-signature` and no `X-Signature`, else §3 (whose missing headers are a 401)."""
     if x_signature is None and webhook_signature is not None:
-        return SignalSource.STANDARD_WEBHOOKS
-    return SignalSource.HMAC
+        return _STANDARD_WEBHOOKS
+    return _HMAC
+
+
+# Plain module globals: reading a member through the enum class costs ~150 ns (hot path).
+_HMAC = SignalSource.HMAC
+_STANDARD_WEBHOOKS = SignalSource.STANDARD_WEBHOOKS
