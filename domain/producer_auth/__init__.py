@@ -9,6 +9,7 @@ from domain.producer_auth.networks import (
     client_address,
     normalise_cidrs,
     parse_address,
+    parse_cidr_setting,
     parse_networks,
 )
 from domain.producer_auth.sources import SignalSource, signed_source
@@ -35,6 +36,7 @@ __all__ = [
     "hash_url_token",
     "normalise_cidrs",
     "parse_address",
+    "parse_cidr_setting",
     "parse_networks",
     "plausible_url_token",
     "signed_source",

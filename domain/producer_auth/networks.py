@@ -34,6 +34,11 @@ def parse_networks(texts: Iterable[str], field: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def parse_cidr_setting(value: str, field: str = "TRUSTED_PROXIES") -> tuple[Network, ...]:
+    """A comma-separated CIDR list as a setting gives it ('' = none); InvalidInput names it."""
+    return parse_networks([part for part in value.split(",") if part.strip()], field)
+
+
 def normalise_cidrs(texts: Iterable[str], field: str = "allow_ip") -> tuple[str, ...]:
     """The canonical text of each CIDR (`10.0.0.0/8`, `2001:db8::/32`), as stored."""
     return tuple(str(n) for n in parse_networks(texts, field))

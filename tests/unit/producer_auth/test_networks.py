@@ -12,6 +12,7 @@ from domain.producer_auth import (
     client_address,
     normalise_cidrs,
     parse_address,
+    parse_cidr_setting,
     parse_networks,
 )
 
@@ -116,3 +117,13 @@ def test_spoofed_forwarded_for_cannot_reach_an_allow_list() -> None:
     assert not address_allowed(spoofed, TRADINGVIEW)
     proxied = client_address("10.0.0.2", "203.0.113.9, 52.89.214.238", PROXIES)
     assert address_allowed(proxied, TRADINGVIEW)
+
+
+def test_trusted_proxies_setting_is_a_comma_separated_list() -> None:
+    assert parse_cidr_setting("") == ()
+    assert parse_cidr_setting(" 10.0.0.0/8 , 127.0.0.1,::1,") == parse_networks(
+        ["10.0.0.0/8", "127.0.0.1", "::1"], "TRUSTED_PROXIES"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        parse_cidr_setting("10.0.0.0/8,nope")
+    assert caught.value.field == "TRUSTED_PROXIES"
