@@ -12,10 +12,14 @@ class SystemClock:
 
 
 class UrlSafeSecrets:
-    """API tokens and HMAC secrets from the OS CSPRNG (256 bits each)."""
+    """API tokens, HMAC secrets and URL tokens from the OS CSPRNG (256 bits each)."""
 
     def new_token(self) -> str:
         return "sh_" + secrets.token_urlsafe(32)
 
     def new_secret(self) -> str:
         return secrets.token_hex(32)
+
+    def new_url_token(self) -> str:
+        # url-safe base64: A-Z a-z 0-9 - _ only, nothing to escape in a path segment.
+        return "tv_" + secrets.token_urlsafe(32)

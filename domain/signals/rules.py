@@ -16,7 +16,9 @@ ALLOWED_FIELDS = frozenset(
 )
 DEFAULT_VERSION = "1"
 
-_INSTRUMENT = re.compile(r"[A-Za-z0-9._/-]{2,32}")
+# `:` so that exchange-prefixed tickers (BINANCE:BTCUSDT, as TradingView sends them) fit.
+INSTRUMENT_PATTERN = r"[A-Za-z0-9._/:-]{2,32}"
+_INSTRUMENT = re.compile(INSTRUMENT_PATTERN)
 # RFC 3339 date-time; the offset is mandatory. 't'/'z' and a space separator are allowed by it.
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
@@ -56,7 +58,7 @@ def normalise_instrument(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("instrument", "required string")
     if not _INSTRUMENT.fullmatch(value):
-        raise InvalidInput("instrument", "must be 2-32 characters of A-Z 0-9 . _ - /")
+        raise InvalidInput("instrument", "must be 2-32 characters of A-Z 0-9 . _ - / :")
     return value.upper()
 
 

@@ -70,3 +70,6 @@ class CountingSecrets:
 
     def new_secret(self) -> str:
         return f"secret-{next(self._n)}"
+
+    def new_url_token(self) -> str:
+        return f"tv-token-{next(self._n)}"

@@ -27,6 +27,18 @@ async def _tables(db: object) -> set[str]:
     return {r["name"] for r in rows}
 
 
+async def _columns(db: object, table: str) -> set[str]:
+    if type(db).__name__ == "SQLiteEngine":
+        sql = f"SELECT name FROM pragma_table_info('{table}')"
+    else:
+        sql = f"SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}'"
+    rows = await db.run_querystring(QueryString(sql))  # type: ignore[attr-defined]
+    return {r["name"] for r in rows}
+
+
+_PRODUCER_SPEC11 = {"tradingview_token_hash", "allowed_cidrs"}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -43,9 +55,12 @@ async def test_stairway(url: str) -> None:
         assert await migrate_forwards(db) == [m.id for m in migrations]
         assert await applied_ids(db) == [m.id for m in migrations]
         assert {"app_user", "api_token", "producer", "signal"} <= await _tables(db)
+        assert _PRODUCER_SPEC11 <= await _columns(db, "producer")
         assert await migrate_forwards(db) == []
         for migration in reversed(migrations):
             assert await migrate_backwards(db, 1) == [migration.id]
+            if migration.id.startswith("0004_"):
+                assert not _PRODUCER_SPEC11 & await _columns(db, "producer")
         assert await applied_ids(db) == []
         assert not {"app_user", "api_token", "producer", "signal"} & await _tables(db)
         assert await migrate_forwards(db) == [m.id for m in migrations]
