@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-
 from adapters.persistence.account_repositories import producer_from_row
+from adapters.persistence.engine import Database
 from adapters.persistence.tables import ProducerTable
 from domain.accounts.model import Producer
 
@@ -20,13 +16,12 @@ _PG_PRODUCER = (
 class PiccoloProducerDirectory:
     """Reads the producer row on every request (no cache: disable and rotate act at once)."""
 
-    def __init__(self, engine: Engine[Any]) -> None:
-        self._engine = engine
-        self._postgres = isinstance(engine, PostgresEngine)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def get(self, producer_id: str) -> Producer | None:
-        if self._postgres:
-            row = await self._engine.pool.fetchrow(_PG_PRODUCER, producer_id)
+        if self._db.dialect == "postgres":
+            row = await self._db.pool.fetchrow(_PG_PRODUCER, producer_id)
         else:
             row = await ProducerTable.select().where(ProducerTable.id == producer_id).first()
         return producer_from_row(row) if row is not None else None

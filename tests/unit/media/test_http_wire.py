@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from entrypoints.http.charts import CandlestickIn, HistogramIn, _decode, _etag_matches
+from entrypoints.http.media import etag_matches
+from entrypoints.http.wire.charts import CandlestickIn, HistogramIn
+from entrypoints.http.wire.decoding import decode_struct
 
 KEY = "ab" * 32
 
@@ -24,7 +26,7 @@ KEY = "ab" * 32
     ],
 )
 def test_if_none_match(header: str | None, matches: bool) -> None:
-    assert _etag_matches(header, KEY) is matches
+    assert etag_matches(header, KEY) is matches
 
 
 @pytest.mark.parametrize(
@@ -42,10 +44,17 @@ def test_if_none_match(header: str | None, matches: bool) -> None:
             CandlestickIn,
             "candles[0].t",
         ),
-        (b'{"candles": [], "width": 1.5}', CandlestickIn, "width"),
+        (b'{"values": [1], "width": 1.5}', HistogramIn, "width"),
+        (b'{"values": [1], "width": 319}', HistogramIn, "width"),
+        (b"{}", HistogramIn, "values"),
+        (
+            b'{"candles": [{"t": "2026-01-01T00:00:00Z", "o": 1, "h": 1, "l": 1, "c": 1, "x": 2}]}',
+            CandlestickIn,
+            "candles[0].x",
+        ),
     ],
 )
 def test_decode_errors_name_the_field(raw: bytes, kind: type, field: str) -> None:
     with pytest.raises(InvalidInput) as excinfo:
-        _decode(raw, kind)
+        decode_struct(raw, kind)
     assert excinfo.value.field == field
