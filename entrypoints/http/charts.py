@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import Any
 
 from litestar import Controller, Request, Response, post
 
@@ -15,7 +15,7 @@ from entrypoints.http.auth import SECURITY
 from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
 from entrypoints.http.media import MEDIA_HEADERS_DOC, png_response
-from entrypoints.http.wire.charts import CandlestickIn, EquityIn, HistogramIn
+from entrypoints.http.wire.charts import CandlestickIn, ChartIn, EquityIn, HistogramIn
 from entrypoints.http.wire.decoding import decode_struct
 from entrypoints.http.wire.openapi import raw_body_operation
 from entrypoints.settings import Settings
@@ -25,19 +25,14 @@ from entrypoints.settings import Settings
 THREAD_VALIDATION_BYTES = 256 * 1024
 
 
-class ChartIn(Protocol):
-    def to_spec(self) -> ChartSpec: ...
-
-
-def parse_chart(raw: bytes, kind: type[Any]) -> ChartSpec:
+def parse_chart(raw: bytes, kind: type[ChartIn]) -> ChartSpec:
     """Wire checks (msgspec), then the domain's: InvalidInput naming the field either way."""
-    body: ChartIn = decode_struct(raw, kind)
-    return body.to_spec()
+    return decode_struct(raw, kind).to_spec()
 
 
 async def _render(
     request: Request[Any, Any, Any],
-    kind: type[Any],
+    kind: type[ChartIn],
     render_chart: RenderChart,
     settings: Settings,
 ) -> Response[bytes]:
@@ -55,7 +50,7 @@ async def _render(
     )
 
 
-def _chart_route(path: str, kind: type[Any], summary: str) -> post:
+def _chart_route(path: str, kind: type[ChartIn], summary: str) -> post:
     """POST /api/v1/charts/{path}: a PNG, our own body cap (CHARTS_MAX_REQUEST_BYTES)."""
     chart = path.strip("/")
     return post(

@@ -129,3 +129,6 @@ class HistogramIn(msgspec.Struct, forbid_unknown_fields=True):
             width=self.width,
             height=self.height,
         )
+
+
+ChartIn = CandlestickIn | EquityIn | HistogramIn

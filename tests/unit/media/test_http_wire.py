@@ -1,13 +1,23 @@
-"""The chart endpoints' wire helpers: error field names and If-None-Match parsing."""
+"""The chart endpoints' wire: error field names, If-None-Match parsing, OpenAPI limits."""
 
 from __future__ import annotations
 
 import pytest
 
 from domain.errors import InvalidInput
+from domain.media.charts import (
+    CANDLES_MAX,
+    CANDLES_MIN,
+    COLOR_PATTERN,
+    VALUES_MAX,
+    WIDTH_DEFAULT,
+    WIDTH_MAX,
+    WIDTH_MIN,
+)
 from entrypoints.http.media import etag_matches
 from entrypoints.http.wire.charts import CandlestickIn, HistogramIn
 from entrypoints.http.wire.decoding import decode_struct
+from entrypoints.http.wire.openapi import struct_schema
 
 KEY = "ab" * 32
 
@@ -58,3 +68,21 @@ def test_decode_errors_name_the_field(raw: bytes, kind: type, field: str) -> Non
     with pytest.raises(InvalidInput) as excinfo:
         decode_struct(raw, kind)
     assert excinfo.value.field == field
+
+
+def test_the_openapi_bodies_carry_the_domain_limits() -> None:
+    candlestick = struct_schema(CandlestickIn).to_schema()["properties"]
+    assert (candlestick["candles"]["minItems"], candlestick["candles"]["maxItems"]) == (
+        CANDLES_MIN,
+        CANDLES_MAX,
+    )
+    width = candlestick["width"]["anyOf"][0]
+    assert (width["minimum"], width["maximum"], width["default"]) == (
+        WIDTH_MIN,
+        WIDTH_MAX,
+        WIDTH_DEFAULT,
+    )
+    histogram = struct_schema(HistogramIn).to_schema()
+    assert histogram["properties"]["values"]["maxItems"] == VALUES_MAX
+    assert histogram["properties"]["color"]["anyOf"][0]["pattern"] == COLOR_PATTERN
+    assert histogram["required"] == ["values"] and histogram["additionalProperties"] is False
