@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
+from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
@@ -30,30 +31,26 @@ class DatabaseLocation(Protocol):
 
 
 class Database:
-    """One Piccolo engine (SQLite or PostgreSQL) and the one place that says which it is."""
+    """A Piccolo engine, and the one place that knows which database is behind it: the
+    subclasses below differ exactly where SQLite and PostgreSQL do."""
 
-    def __init__(self, engine: SQLiteEngine | PostgresEngine) -> None:
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, engine: Engine[Any]) -> None:
         self.engine = engine
 
-    @classmethod
-    def at(cls, location: DatabaseLocation) -> Database:
+    @staticmethod
+    def at(location: DatabaseLocation) -> Database:
         """The database a settings object names; nothing connects until `start`."""
         if location.engine == "sqlite":
             assert location.sqlite_path is not None
-            path = location.sqlite_path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS))
-        return cls(PostgresEngine(config={"dsn": location.url}))
-
-    @property
-    def dialect(self) -> Dialect:
-        return "postgres" if isinstance(self.engine, PostgresEngine) else "sqlite"
+            return SQLiteDatabase(location.sqlite_path)
+        return PostgresDatabase(location.url)
 
     @property
     def pool(self) -> Any:
-        """The asyncpg pool (PostgreSQL, once started), for the hot paths that skip Piccolo."""
-        assert isinstance(self.engine, PostgresEngine) and self.engine.pool is not None
-        return self.engine.pool
+        """The asyncpg pool, for the hot paths that skip Piccolo (PostgreSQL only)."""
+        raise NotImplementedError(f"no connection pool on {self.dialect}")
 
     def bind_tables(self) -> None:
         """Point every table at this engine (Piccolo otherwise looks for a piccolo_conf module)."""
@@ -61,19 +58,16 @@ class Database:
             table._meta._db = self.engine
 
     async def start(self) -> None:
-        if isinstance(self.engine, PostgresEngine):
-            await self.engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        """Open what lives as long as the process (nothing on SQLite)."""
 
     async def stop(self) -> None:
-        if isinstance(self.engine, PostgresEngine):
-            await self.engine.close_connection_pool()
+        """Close what `start` opened."""
 
     def write_transaction(self) -> AbstractAsyncContextManager[Any]:
-        """A transaction that holds SQLite's write lock from its start (BEGIN IMMEDIATE), so
-        checks and writes inside it cannot interleave with another writer, in any process."""
-        if isinstance(self.engine, SQLiteEngine):
-            return self.engine.transaction(transaction_type=TransactionType.immediate)
-        return self.engine.transaction()
+        """A transaction in which checks and writes cannot interleave with another writer's,
+        in any process (for the migrator and the SQLite dedup path)."""
+        transaction: AbstractAsyncContextManager[Any] = self.engine.transaction()
+        return transaction
 
     async def run(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] | None = await self.engine.run_querystring(
@@ -88,6 +82,38 @@ class Database:
         except Exception:
             return False
         return bool(rows) and rows[0].get("ok") == 1
+
+
+class SQLiteDatabase(Database):
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._sqlite = SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        super().__init__(self._sqlite)
+
+    def write_transaction(self) -> AbstractAsyncContextManager[Any]:
+        # BEGIN IMMEDIATE: SQLite's write lock is held from the start, not from the first write.
+        return self._sqlite.transaction(transaction_type=TransactionType.immediate)
+
+
+class PostgresDatabase(Database):
+    dialect = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self._postgres = PostgresEngine(config={"dsn": url})
+        super().__init__(self._postgres)
+
+    @property
+    def pool(self) -> Any:
+        assert self._postgres.pool is not None, "start() opens the pool"
+        return self._postgres.pool
+
+    async def start(self) -> None:
+        await self._postgres.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+
+    async def stop(self) -> None:
+        await self._postgres.close_connection_pool()
 
 
 async def _keep_session(connection: Any) -> None:
