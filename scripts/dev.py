@@ -3,7 +3,7 @@
 
     python3 scripts/dev.py serve   # create .venv if needed, then run signalhub on SQLite
     python3 scripts/dev.py test    # create .venv if needed, then lint + type-check + all tests
-    python3 scripts/dev.py lint    # ruff, mypy --strict (domain, application), import-linter
+    python3 scripts/dev.py lint    # ruff, mypy --strict (all four layers), import-linter
     python3 scripts/dev.py bench   # the benchmark scripts under bench/
     python3 scripts/dev.py lock    # re-resolve requirements.lock after editing pyproject.toml
 
@@ -164,7 +164,7 @@ def lint() -> int:
     steps = [
         [BIN / "ruff", "check", "."],
         [BIN / "ruff", "format", "--check", "."],
-        [BIN / "mypy", "domain", "application"],
+        [BIN / "mypy", "domain", "application", "adapters", "entrypoints"],
         [BIN / "lint-imports"],
     ]
     for step in steps:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from adapters.persistence.engine import Database
 from tests.support.databases import (
     ENGINES,
     create_pg_database,
@@ -31,7 +31,7 @@ def pg_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=ENGINES)
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated engine with the tables bound to it: once on SQLite, once on PostgreSQL."""
     async with migrated_engine(request.param, tmp_path) as db:
         yield db

@@ -30,7 +30,6 @@ from pathlib import Path
 import aiofiles
 import aiofiles.os
 
-from adapters.media.render_lock import FileRenderLock as FileRenderLock  # TEMP shim: drop at merge
 from domain.media.keys import MediaKey
 from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
 

@@ -19,9 +19,7 @@ def as_uuid(value: Any) -> UUID:
 
 def as_utc(value: Any) -> datetime:
     """Piccolo's SQLite adapter can hand back naive datetimes; they are stored in UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    moment: datetime = value
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-
 from adapters.persistence.account_repositories import producer_from_row
+from adapters.persistence.engine import Database
 from adapters.persistence.tables import ProducerTable
 from domain.accounts.model import Producer
 
@@ -20,31 +16,23 @@ _PG_PRODUCER = _PG_COLUMNS + "id = $1"
 _PG_PRODUCER_BY_TRADINGVIEW_TOKEN = _PG_COLUMNS + "tradingview_token_hash = $1"
 
 
-def _pool(engine: PostgresEngine) -> Any:
-    if engine.pool is None:
-        raise RuntimeError("the PostgreSQL pool is not started (adapters.persistence.engine.start)")
-    return engine.pool
-
-
 class PiccoloProducerDirectory:
     """Reads the producer row on every request (no cache: disable and rotate act at once)."""
 
-    def __init__(self, engine: Engine[Any]) -> None:
-        self._postgres = engine if isinstance(engine, PostgresEngine) else None
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def get(self, producer_id: str) -> Producer | None:
-        if self._postgres is not None:
-            row = await _pool(self._postgres).fetchrow(_PG_PRODUCER, producer_id)
+        if self._db.dialect == "postgres":
+            row = await self._db.pool.fetchrow(_PG_PRODUCER, producer_id)
         else:
             row = await ProducerTable.select().where(ProducerTable.id == producer_id).first()
         return producer_from_row(row) if row is not None else None
 
     async def get_by_tradingview_token(self, token_hash: str) -> Producer | None:
         """By the unique index on the hash; the caller compares it again in constant time."""
-        if self._postgres is not None:
-            row = await _pool(self._postgres).fetchrow(
-                _PG_PRODUCER_BY_TRADINGVIEW_TOKEN, token_hash
-            )
+        if self._db.dialect == "postgres":
+            row = await self._db.pool.fetchrow(_PG_PRODUCER_BY_TRADINGVIEW_TOKEN, token_hash)
         else:
             row = (
                 await ProducerTable.select()

@@ -87,6 +87,6 @@ class Metrics:
         """Prometheus text format: all processes in multiprocess mode, else this registry."""
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             scrape = CollectorRegistry()
-            MultiProcessCollector(scrape)  # type: ignore[no-untyped-call]  # untyped upstream
+            MultiProcessCollector(scrape)
             return generate_latest(scrape)
         return generate_latest(self.registry)

@@ -47,16 +47,14 @@ class IngestPolicy:
     timestamp_tolerance_seconds: int = 300
     max_payload_bytes: int = 32768
     # How long a producer that authenticated may be reused without reading it again (0 = read
-    # on every signal). A revocation (disable, rotation with no grace) takes effect within
-    # this bound; anything that makes a signal fail is re-checked against a fresh read, so a
-    # new secret works at once.
+    # on every signal; the setting SIGNALS_PRODUCER_CACHE_SECONDS). A revocation (disable,
+    # rotation with no grace) takes effect within this bound; anything that makes a signal
+    # fail is re-checked against a fresh read, so a new secret works at once.
     producer_cache_seconds: float = 0.0
     # TRUSTED_PROXIES: peers whose last X-Forwarded-For hop is taken as the client (SPEC §11).
     trusted_proxies: Sequence[Network] = ()
 
 
-# The composition root's value for IngestPolicy.producer_cache_seconds.
-PRODUCER_CACHE_SECONDS = 0.5
 # Past this many cached producers the cache starts over (only producers that authenticated
 # are cached, so this is never reached by guessing ids).
 _PRODUCER_CACHE_MAX = 10_000

@@ -273,7 +273,10 @@ def test_hmac_disabled_still_needs_a_known_enabled_producer(
 ) -> None:
     alice = account(cli, "alice")
     relay = producer(cli, alice, "dev-relay")
-    server = start_server(cli, env={"SIGNALS_HMAC_ENABLED": "false"})
+    # No producer reuse: a disable must show on the very next request, however fast it comes.
+    server = start_server(
+        cli, env={"SIGNALS_HMAC_ENABLED": "false", "SIGNALS_PRODUCER_CACHE_SECONDS": "0"}
+    )
     body = json.dumps(XAU).encode()
     with server.client() as http:
         ok = http.post(SIGNALS, content=body, headers={"X-Producer-Id": relay.id})

@@ -11,12 +11,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from adapters.persistence.engine import bind_tables, make_engine, start, stop
+from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
 from entrypoints.settings import DatabaseSettings
 
@@ -62,20 +61,20 @@ def database_settings(url: str) -> DatabaseSettings:
 
 
 @asynccontextmanager
-async def migrated_engine(kind: str, tmp_path: Path) -> AsyncIterator[Any]:
-    """A migrated Piccolo engine ("sqlite" or "postgres") with the tables bound to it."""
+async def migrated_engine(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database ("sqlite" or "postgres") with the tables bound to it."""
     if kind == "sqlite":
         url, drop = f"sqlite:///{tmp_path}/db/signalhub.sqlite3", None
     else:
         url = await create_pg_database()
         drop = url
-    db = make_engine(database_settings(url))
-    await start(db)
+    db = Database.at(database_settings(url))
+    await db.start()
     try:
         await migrate_forwards(db)
-        bind_tables(db)
+        db.bind_tables()
         yield db
     finally:
-        await stop(db)
+        await db.stop()
         if drop:
             await drop_pg_database(drop)
