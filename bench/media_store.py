@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.render import CANDLES, ohlcv  # noqa: E402
-from tests.s3server import running_weed  # noqa: E402
+from tests.support.s3server import running_weed  # noqa: E402
 
 SIGNALHUB = shutil.which("signalhub", path=str(Path(sys.executable).parent)) or "signalhub"
 

@@ -18,11 +18,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import TransactionType
+from piccolo.custom_types import Combinable
 
 from adapters.persistence.account_repositories import as_utc, as_uuid
+from adapters.persistence.engine import Database
 from adapters.persistence.tables import SignalTable
 from domain.errors import AlreadyExists
 from domain.signals.model import Side, Signal, SignalStatus
@@ -79,12 +78,11 @@ def signal_from_row(row: Mapping[str, Any]) -> Signal:
 
 
 class PiccoloSignalRepository:
-    def __init__(self, engine: Engine[Any]) -> None:
-        self._engine = engine
-        self._postgres = isinstance(engine, PostgresEngine)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add(self, signal: Signal, dedup_window_seconds: int) -> Signal:
-        if self._postgres:
+        if self._db.dialect == "postgres":
             await self._add_postgres(signal, dedup_window_seconds)
         else:
             await self._add_sqlite(signal, dedup_window_seconds)
@@ -93,7 +91,7 @@ class PiccoloSignalRepository:
     async def _add_postgres(self, signal: Signal, window_seconds: int) -> None:
         # The hot path: one autocommitted call on Piccolo's asyncpg pool, no query building.
         lower, upper = _window(signal, window_seconds)
-        row = await self._engine.pool.fetchrow(
+        row = await self._db.pool.fetchrow(
             _PG_INSERT_UNLESS_DUPLICATE,
             signal.id,
             signal.user_id,
@@ -117,7 +115,7 @@ class PiccoloSignalRepository:
     async def _add_sqlite(self, signal: Signal, window_seconds: int) -> None:
         # BEGIN IMMEDIATE takes SQLite's write lock up front: check and insert cannot interleave
         # with another writer, in this process or another.
-        async with self._engine.transaction(transaction_type=TransactionType.immediate):
+        async with self._db.write_transaction():
             if window_seconds > 0:
                 lower, upper = _window(signal, window_seconds)
                 row = (
@@ -168,7 +166,7 @@ class PiccoloSignalRepository:
         return signal_from_row(row) if row is not None else None
 
     async def list(self, query: SignalFilter) -> SignalPage:
-        where = SignalTable.user_id == query.user_id
+        where: Combinable = SignalTable.user_id == query.user_id
         if query.status is not None:
             where &= SignalTable.status == query.status.value
         if query.instrument is not None:

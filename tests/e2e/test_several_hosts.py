@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database
-from tests.e2e.conftest import Cli, Server, base_env, free_port, launch
-from tests.e2e.test_charts import candle_body, histogram_body, media_counters
-from tests.s3server import S3Server
+from tests.support.charts import candle_body, histogram_body
+from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.s3server import S3Server
+from tests.support.signalhub import Cli, Server, base_env, free_port, launch, media_counters
 
 
 @dataclass

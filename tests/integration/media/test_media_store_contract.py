@@ -13,8 +13,9 @@ from adapters.media.filesystem import FilesystemMediaCache
 from adapters.media.s3 import S3MediaStore, open_bucket
 from domain.media.keys import MediaKey
 from domain.media.ports import MediaStore, PurgeMode
-from tests.s3server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
-from tests.unit.media.fakes import FakeClock, InMemoryMediaStore
+from tests.fakes.clock import FakeClock
+from tests.fakes.media import InMemoryMediaStore
+from tests.support.s3server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 
 TTL = 100
 StoreFactory = Callable[[int], MediaStore]
@@ -74,7 +75,7 @@ async def test_put_then_get(make_store: StoreFactory, clock: FakeClock) -> None:
     got = await store.get(key("a"))
     assert got is not None
     assert (got.key, got.data) == (key("a"), b"png-a")
-    assert abs(got.created_at - clock.now) < 1.5
+    assert abs(got.created_at - clock()) < 1.5
 
 
 async def test_overwrite_keeps_one_file(make_store: StoreFactory) -> None:
@@ -183,7 +184,7 @@ async def test_open_streams_the_whole_file_in_pieces(
     await store.put(key("big"), blob)
     opened = await store.open(key("big"))
     assert opened is not None
-    assert (opened.size, abs(opened.created_at - clock.now) < 1.5) == (len(blob), True)
+    assert (opened.size, abs(opened.created_at - clock()) < 1.5) == (len(blob), True)
     pieces = [piece async for piece in opened.chunks]
     assert len(pieces) > 1
     assert max(len(p) for p in pieces) < len(blob)

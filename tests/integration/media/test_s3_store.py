@@ -16,8 +16,8 @@ from adapters.media.s3_lock import S3RenderLock
 from domain.errors import Overloaded
 from domain.media.keys import MediaKey
 from domain.media.ports import PurgeMode
-from tests.s3server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, S3Server
-from tests.unit.media.fakes import FakeClock
+from tests.support.s3server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, S3Server
+from tests.fakes.clock import FakeClock
 
 BucketFactory = Callable[..., Bucket]
 
@@ -61,7 +61,7 @@ async def test_sharded_layout_under_the_prefix_and_metadata(connect: BucketFacto
     got = await obstore.get_async(bucket.client, path)
     assert bytes(await got.bytes_async()) == b"png"
     assert got.attributes["Content-Type"] == "image/png"
-    assert float(got.attributes["created-at"]) == clock.now
+    assert float(got.attributes["created-at"]) == clock()
     # Objects beside the layout (another app's, a lock) are neither counted nor purged.
     await obstore.put_async(bucket.client, "tenant/media/readme.txt", b"not a chart")
     await obstore.put_async(bucket.client, "tenant/media/.locks/" + k.value, b"lock")
@@ -146,7 +146,7 @@ async def test_a_stale_lock_of_a_dead_holder_is_broken(connect: BucketFactory) -
         bucket.client,
         dead.path_for(key("c")),
         b"someone-else",
-        attributes={"expires-at": f"{clock.now + 30:.3f}"},
+        attributes={"expires-at": f"{clock() + 30:.3f}"},
     )
     waiter = S3RenderLock(bucket, "media/", timeout_seconds=0.3, clock=clock)
     with pytest.raises(Overloaded):  # a live holder: wait, then give up with 503
