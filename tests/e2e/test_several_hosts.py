@@ -81,6 +81,9 @@ def test_both_instances_are_ready_on_the_bucket(hosts: Hosts) -> None:
             ready = http.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["media_bucket"] is True
+    # With MEDIA_STORE=s3 serve leaves MEDIA_DIR alone (it is not used).
+    assert not (hosts.cli.cwd / "media-a").exists()
+    assert not (hosts.cli.cwd / "media-b").exists()
 
 
 def test_identical_requests_at_two_hosts_are_rendered_once(hosts: Hosts) -> None:

@@ -28,3 +28,24 @@ async def test_reports_each_probe_and_is_ready_only_when_all_are(
     assert (report.database, report.media_dir_writable) == (database, media_dir)
     assert report.ready is (database and media_dir)
     assert (db_probe.asked, dir_probe.asked) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("database", "bucket"), [(True, True), (True, False), (False, True), (False, False)]
+)
+async def test_with_s3_the_bucket_is_the_media_probe(database: bool, bucket: bool) -> None:
+    db_probe, bucket_probe = Probe(database), Probe(bucket)
+    report = await CheckReadiness(database=db_probe, media_bucket=bucket_probe)()
+    assert (report.database, report.media_bucket, report.media_dir_writable) == (
+        database,
+        bucket,
+        None,
+    )
+    assert report.ready is (database and bucket)
+
+
+@pytest.mark.parametrize("both", [True, False])
+def test_exactly_one_media_probe_is_required(both: bool) -> None:
+    extra = {"media_dir": Probe(True), "media_bucket": Probe(True)} if both else {}
+    with pytest.raises(ValueError, match="exactly one media probe"):
+        CheckReadiness(database=Probe(True), **extra)
