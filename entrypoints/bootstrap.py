@@ -35,6 +35,8 @@ from application.accounts.use_cases import (
     ListProducers,
     RevokeToken,
     RotateProducerSecret,
+    RotateTradingViewToken,
+    SetProducerAllowedCidrs,
 )
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
@@ -57,6 +59,8 @@ class Container:
     revoke_token: RevokeToken
     create_producer: CreateProducer
     rotate_producer: RotateProducerSecret
+    rotate_tradingview: RotateTradingViewToken
+    set_allowed_cidrs: SetProducerAllowedCidrs
     disable_producer: DisableProducer
     list_producers: ListProducers
     # signals
@@ -116,6 +120,8 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             users, producers, clock, secrets, settings.dedup_window_seconds
         ),
         rotate_producer=RotateProducerSecret(producers, clock, secrets),
+        rotate_tradingview=RotateTradingViewToken(producers, secrets),
+        set_allowed_cidrs=SetProducerAllowedCidrs(producers),
         disable_producer=DisableProducer(producers),
         list_producers=ListProducers(producers),
         ingest_signal=IngestSignal(
@@ -129,6 +135,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
                 timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
                 max_payload_bytes=settings.max_payload_bytes,
                 producer_cache_seconds=settings.producer_cache_seconds,
+                trusted_proxies=settings.trusted_proxies,
             ),
         ),
         get_signal=GetSignal(signals=signals),

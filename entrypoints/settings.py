@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from domain.errors import InvalidInput
+from domain.producer_auth import Network, parse_cidr_setting
+
 T = TypeVar("T")
 
 
@@ -46,6 +49,7 @@ class Settings:
     media_cache_max_bytes: int
     charts_max_request_bytes: int
     render_workers: int
+    trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +91,7 @@ class Settings:
             render_workers=read.integer(
                 "RENDER_WORKERS", min(os.cpu_count() or 1, 64), minimum=1, maximum=64
             ),
+            trusted_proxies=read.networks("TRUSTED_PROXIES"),
         )
 
 
@@ -141,6 +146,13 @@ class _Reader:
         if lowered in ("false", "0", "no", "off"):
             return False
         raise SettingsError(name, f"expected true or false, got {raw!r}")
+
+    def networks(self, name: str) -> tuple[Network, ...]:
+        """Comma-separated CIDRs (default none)."""
+        try:
+            return parse_cidr_setting(self._raw(name) or "", name)
+        except InvalidInput as exc:
+            raise SettingsError(name, exc.detail.removeprefix(f"{name}: ")) from None
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         raw = self._raw(name)
