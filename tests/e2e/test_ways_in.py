@@ -240,3 +240,84 @@ def test_tradingview_alerts(world: dict[str, Any]) -> None:
         route,
         "/api/v1/hooks/tradingview/{redacted}",
     }
+
+
+def test_allow_ip_with_and_without_a_trusted_proxy(
+    sqlite_cli: Cli, start_server: Callable[..., Server]
+) -> None:
+    cli = sqlite_cli
+    alice = account(cli, "alice")
+    tv = create_producer(
+        cli, alice.user_id, "tv-listed", "--tradingview", "--allow-ip", "203.0.113.7"
+    )
+    assert tv["allowed_ips"] == ["203.0.113.7/32"]
+    listed = cli.json("producers", "list")["producers"]
+    assert [(p["producer_id"], p["tradingview"], p["allowed_ips"]) for p in listed] == [
+        ("tv-listed", True, ["203.0.113.7/32"])
+    ]
+    url = tv["tradingview_url"]
+    alert = tradingview_message("BINANCE:BTCUSDT", "buy", "97250.5", "2026-11-28T20:00:00Z")
+
+    def send(http: httpx.Client, forwarded_for: str | None, hour: int) -> int:
+        # a new hour each time: outside the dedup window of the ones before
+        message = alert.replace(b"20:00:00", f"{hour:02d}:00:00".encode())
+        headers = dict(TRADINGVIEW_TEXT)
+        if forwarded_for is not None:
+            headers["X-Forwarded-For"] = forwarded_for
+        return http.post(url, content=message, headers=headers).status_code
+
+    # no TRUSTED_PROXIES: the peer (127.0.0.1) is the client; its X-Forwarded-For is a claim
+    direct = start_server(cli, env={"SIGNALS_PRODUCER_CACHE_SECONDS": "0"})
+    with direct.client() as http:
+        assert send(http, None, 10) == 401
+        assert send(http, "203.0.113.7", 11) == 401
+    # behind a trusted proxy: the last hop is the client
+    proxied = start_server(cli, env={"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.0/8"})
+    with proxied.client() as http:
+        assert send(http, "203.0.113.7", 12) == 201
+        assert send(http, "198.51.100.1, 203.0.113.7", 13) == 201
+        assert send(http, "203.0.113.7, 198.51.100.1", 14) == 401
+        assert send(http, "not-an-address", 15) == 401
+        assert send(http, None, 16) == 401  # the proxy itself is not listed
+    # a trusted proxy elsewhere does not make this peer's header count
+    elsewhere = start_server(cli, env={"TRUSTED_PROXIES": "10.0.0.0/8"})
+    with elsewhere.client() as http:
+        assert send(http, "203.0.113.7", 17) == 401
+    # rotate --allow-ip replaces the list; signed requests are never address-checked
+    changed = cli.json(
+        "producers", "rotate", "tv-listed", "--tradingview", "--allow-ip", "127.0.0.1"
+    )
+    assert changed["allowed_ips"] == ["127.0.0.1/32"]
+    with direct.client() as http:
+        answer = http.post(changed["tradingview_url"], content=alert, headers=TRADINGVIEW_TEXT)
+        assert answer.status_code == 201, answer.text
+        assert send(http, None, 21) == 401  # the old URL stopped at once
+
+
+def test_producer_verbs_print_the_new_credentials(sqlite_cli: Cli) -> None:
+    cli = sqlite_cli
+    alice = account(cli, "alice")
+    text = cli.run("producers", "create", "tv-text", "--user", alice.user_id, "--tradingview")
+    assert text.returncode == 0, text.stderr
+    lines = dict(line.split(": ", 1) for line in text.stdout.strip().splitlines())
+    assert lines["standard_webhooks_secret"].startswith("whsec_")
+    assert lines["tradingview_url"].startswith("/api/v1/hooks/tradingview/tv_")
+    assert lines["allowed_ips"] == "any"
+    plain = cli.json("producers", "create", "plain", "--user", alice.user_id)
+    assert set(plain) == {"producer_id", "secret", "standard_webhooks_secret", "allowed_ips"}
+    rotated = cli.run("producers", "rotate", "tv-text", "--tradingview")
+    assert (
+        rotated.returncode == 0 and "tradingview_url: /api/v1/hooks/tradingview/" in rotated.stdout
+    )
+    assert "secret" not in rotated.stdout
+    listed = cli.run("producers", "list")
+    assert "tradingview=true\tallowed_ips=any" in listed.stdout
+    for args in (
+        ["producers", "create", "bad-cidr", "--user", alice.user_id, "--allow-ip", "10.0.0.1/8"],
+        ["producers", "rotate", "plain", "--allow-ip", "nope"],
+    ):
+        done = cli.run(*args, "--json")
+        lines_err = done.stderr.strip().splitlines()
+        assert done.returncode != 0 and len(lines_err) == 1 and "allow_ip" in lines_err[0]
+    # a refused --allow-ip changed nothing: the secret was not rotated
+    assert cli.json("producers", "list")["producers"][0]["allowed_ips"] == []
