@@ -41,6 +41,7 @@ from application.accounts.use_cases import (
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
+from domain.producer_auth import parse_networks
 from entrypoints.settings import Settings
 
 
@@ -135,7 +136,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
                 timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
                 max_payload_bytes=settings.max_payload_bytes,
                 producer_cache_seconds=settings.producer_cache_seconds,
-                trusted_proxies=settings.trusted_proxies,
+                trusted_proxies=parse_networks(settings.trusted_proxies, "TRUSTED_PROXIES"),
             ),
         ),
         get_signal=GetSignal(signals=signals),

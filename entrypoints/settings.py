@@ -11,7 +11,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from domain.errors import InvalidInput
-from domain.producer_auth import Network, parse_cidr_setting
+from domain.producer_auth import parse_cidr_setting
 
 T = TypeVar("T")
 
@@ -49,7 +49,9 @@ class Settings:
     media_cache_max_bytes: int
     charts_max_request_bytes: int
     render_workers: int
-    trusted_proxies: tuple[Network, ...] = ()
+    # Canonical CIDR texts ("10.0.0.0/8"): plain strings, so that the settings object stays
+    # something Litestar can hand to handlers (it cannot convert ipaddress unions).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -147,10 +149,10 @@ class _Reader:
             return False
         raise SettingsError(name, f"expected true or false, got {raw!r}")
 
-    def networks(self, name: str) -> tuple[Network, ...]:
-        """Comma-separated CIDRs (default none)."""
+    def networks(self, name: str) -> tuple[str, ...]:
+        """Comma-separated CIDRs (default none), each in its canonical form."""
         try:
-            return parse_cidr_setting(self._raw(name) or "", name)
+            return tuple(str(n) for n in parse_cidr_setting(self._raw(name) or "", name))
         except InvalidInput as exc:
             raise SettingsError(name, exc.detail.removeprefix(f"{name}: ")) from None
 
