@@ -37,11 +37,14 @@ from application.accounts.use_cases import (
     ListProducers,
     RevokeToken,
     RotateProducerSecret,
+    RotateTradingViewToken,
+    SetProducerAllowedCidrs,
 )
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
 from domain.media.ports import MediaStore, RenderLock
+from domain.producer_auth import parse_networks
 from entrypoints.settings import Settings
 
 
@@ -63,6 +66,8 @@ class Container:
     revoke_token: RevokeToken
     create_producer: CreateProducer
     rotate_producer: RotateProducerSecret
+    rotate_tradingview: RotateTradingViewToken
+    set_allowed_cidrs: SetProducerAllowedCidrs
     disable_producer: DisableProducer
     list_producers: ListProducers
     # signals
@@ -137,6 +142,8 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             users, producers, clock, secrets, settings.dedup_window_seconds
         ),
         rotate_producer=RotateProducerSecret(producers, clock, secrets),
+        rotate_tradingview=RotateTradingViewToken(producers, secrets),
+        set_allowed_cidrs=SetProducerAllowedCidrs(producers),
         disable_producer=DisableProducer(producers),
         list_producers=ListProducers(producers),
         ingest_signal=IngestSignal(
@@ -150,6 +157,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
                 timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
                 max_payload_bytes=settings.max_payload_bytes,
                 producer_cache_seconds=settings.producer_cache_seconds,
+                trusted_proxies=parse_networks(settings.trusted_proxies, "TRUSTED_PROXIES"),
             ),
         ),
         get_signal=GetSignal(signals=signals),

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from domain.errors import InvalidInput
+from domain.producer_auth import parse_cidr_setting
+
 T = TypeVar("T")
 
 
@@ -61,6 +64,9 @@ class Settings:
     render_workers: int
     media_store: str = "fs"  # "fs" | "s3"
     media_s3: S3Settings | None = None
+    # Canonical CIDR texts ("10.0.0.0/8"): plain strings, so that the settings object stays
+    # something Litestar can hand to handlers (it cannot convert ipaddress unions).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +111,7 @@ class Settings:
             ),
             media_store=media_store,
             media_s3=_s3(read) if media_store == "s3" else None,
+            trusted_proxies=read.networks("TRUSTED_PROXIES"),
         )
 
 
@@ -159,6 +166,13 @@ class _Reader:
         if lowered in ("false", "0", "no", "off"):
             return False
         raise SettingsError(name, f"expected true or false, got {raw!r}")
+
+    def networks(self, name: str) -> tuple[str, ...]:
+        """Comma-separated CIDRs (default none), each in its canonical form."""
+        try:
+            return tuple(str(n) for n in parse_cidr_setting(self._raw(name) or "", name))
+        except InvalidInput as exc:
+            raise SettingsError(name, exc.detail.removeprefix(f"{name}: ")) from None
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         raw = self._raw(name)

@@ -89,6 +89,9 @@ def _run(settings: Settings, host: str | None, port: int | None, workers: int) -
         workers=workers,
         log_config=None,
         access_log=False,
+        # The peer stays the socket's: uvicorn would otherwise take X-Forwarded-For from any
+        # peer on 127.0.0.1 (its default forwarded_allow_ips). TRUSTED_PROXIES decides (§11).
+        proxy_headers=False,
         lifespan="on",
         timeout_graceful_shutdown=10,
     )

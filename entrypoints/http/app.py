@@ -14,10 +14,12 @@ from entrypoints.bootstrap import Container, build_container
 from entrypoints.http.auth import SECURITY_COMPONENTS, provide_caller
 from entrypoints.http.charts import ChartsController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.ingest import IngestController
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
 from entrypoints.http.signals import SignalsController
+from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
 from entrypoints.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -27,7 +29,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = settings or Settings.from_env()
     container = container or build_container(settings)
     return Litestar(
-        route_handlers=[OperationsController, SignalsController, ChartsController, MediaController],
+        route_handlers=[
+            OperationsController,
+            IngestController,
+            SignalsController,
+            ChartsController,
+            MediaController,
+        ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start, container.warm_up],
@@ -75,4 +83,6 @@ def asgi_app() -> Any:
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
     container = build_container(settings)
-    return RequestContextMiddleware(create_app(settings, container), container.metrics)
+    return RequestContextMiddleware(
+        create_app(settings, container), container.metrics, (TRADINGVIEW_HOOK_PREFIX,)
+    )

@@ -82,7 +82,9 @@ def http_exception_handler(_: Request[Any, Any, Any], exc: Exception) -> Respons
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error("unhandled_error", path=request.url.path, exc_info=exc)
+    # The route template, never the raw path: a path may hold a credential (SPEC §11).
+    route = request.scope.get("path_template") or "unmatched"
+    log.error("unhandled_error", route=route, exc_info=exc)
     return error_response(500, "internal server error")
 
 

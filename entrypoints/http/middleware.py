@@ -1,6 +1,8 @@
 """Outermost ASGI layer: request id, one access log line per request, HTTP metrics.
 
 It wraps the whole Litestar app, so it sees every response, including 404s for unknown routes.
+Paths under a secret prefix (the TradingView hook: its token is in the URL) are logged as their
+route template, never as sent; the `route` label is always a template or "unmatched".
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ Scope = dict[str, Any]
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: Any, metrics: Metrics) -> None:
+    def __init__(self, app: Any, metrics: Metrics, secret_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.metrics = metrics
+        self._secret_prefixes = secret_prefixes
         # Labelled children, looked up once per label set instead of .labels() per request.
         self._counted: dict[tuple[str, str, int], Any] = {}
         self._timed: dict[tuple[str, str], Any] = {}
@@ -62,13 +65,19 @@ class RequestContextMiddleware:
             access_log.info(
                 "request",
                 method=method,
-                path=scope.get("path", ""),
+                path=self._loggable_path(scope.get("path", ""), route),
                 route=route,
                 status=status,
                 duration_ms=round(elapsed * 1000, 2),
                 client=(scope.get("client") or ("", 0))[0],
             )
             structlog.contextvars.clear_contextvars()
+
+    def _loggable_path(self, path: str, route: str) -> str:
+        for prefix in self._secret_prefixes:
+            if path.startswith(prefix):
+                return route if route.startswith(prefix) else prefix + "{redacted}"
+        return path
 
     def _count(self, method: str, route: str, status: int, elapsed: float) -> None:
         counted = self._counted.get((method, route, status))

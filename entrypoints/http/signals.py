@@ -1,4 +1,5 @@
-"""Signal endpoints (SPEC §3, §4); their wire format is entrypoints/http/wire/signals.py."""
+"""Signal endpoints (SPEC §3, §4); their wire format is entrypoints/http/wire/signals.py.
+The ways in (§3 here, §11 too) share entrypoints/http/ingest.py."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
-from application.signals import (
-    GetSignal,
-    IngestSignal,
-    IngestSignalRequest,
-    ListSignals,
-    ListSignalsRequest,
-)
+from application.signals import GetSignal, IngestSignal, ListSignals, ListSignalsRequest
 from domain.identity import Caller
 from entrypoints.http.auth import SECURITY
-from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
-from entrypoints.http.wire.openapi import raw_body_operation
-from entrypoints.http.wire.signals import SignalIn, SignalList, SignalOut
+from entrypoints.http.ingest import (
+    SIGNED_ANSWERS,
+    SIGNED_BODY,
+    SignedHeaders,
+    WebhookId,
+    WebhookSignature,
+    WebhookTimestamp,
+    XProducerId,
+    XSignature,
+    XTimestamp,
+    ingest_signed,
+)
+from entrypoints.http.wire.signals import SignalList, SignalOut
 
 
 class SignalsController(Controller):
@@ -30,35 +35,25 @@ class SignalsController(Controller):
         "/",
         summary="Ingest a signed signal (producers)",
         status_code=201,
-        operation_class=raw_body_operation(
-            SignalIn, "The signal; X-Signature signs these exact bytes."
-        ),
+        operation_class=SIGNED_BODY,
         request_max_body_size=None,  # our own cap, SIGNALS_MAX_PAYLOAD_BYTES, applies
-        responses=error_responses(400, 401, 409, 413),
+        responses=SIGNED_ANSWERS,
     )
     async def ingest(
         self,
         request: Request[Any, Any, Any],
         ingest_signal: IngestSignal,
-        producer_id: Annotated[
-            str | None, Parameter(header="X-Producer-Id", description="The producer's id")
-        ] = None,
-        timestamp: Annotated[
-            str | None, Parameter(header="X-Timestamp", description="Unix seconds, integer")
-        ] = None,
-        signature: Annotated[
-            str | None,
-            Parameter(
-                header="X-Signature",
-                description='Lowercase hex HMAC-SHA256(secret, "{X-Timestamp}." + raw body)',
-            ),
-        ] = None,
+        producer_id: XProducerId = None,
+        timestamp: XTimestamp = None,
+        signature: XSignature = None,
+        webhook_id: WebhookId = None,
+        webhook_timestamp: WebhookTimestamp = None,
+        webhook_signature: WebhookSignature = None,
     ) -> SignalOut:
-        body = await read_capped(request, ingest_signal.policy.max_payload_bytes)
-        if body is None:
-            raise ingest_signal.too_large()
-        signal = await ingest_signal(IngestSignalRequest(producer_id, timestamp, signature, body))
-        return SignalOut.of(signal)
+        headers = SignedHeaders(
+            producer_id, timestamp, signature, webhook_id, webhook_timestamp, webhook_signature
+        )
+        return await ingest_signed(request, ingest_signal, headers)
 
     @get(
         "/{signal_id:str}",

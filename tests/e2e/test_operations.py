@@ -111,12 +111,16 @@ def test_admin_cli_round_trip(cli: Cli, start_server: Callable[..., Server]) -> 
             "user_id": user["user_id"],
             "enabled": True,
             "dedup_window_seconds": 300,
+            "tradingview": False,
+            "allowed_ips": [],
         },
         {
             "producer_id": "relay.2",
             "user_id": user["user_id"],
             "enabled": False,
             "dedup_window_seconds": 0,
+            "tradingview": False,
+            "allowed_ips": [],
         },
     ]
     assert quiet["producer_id"] == "relay.2"
@@ -156,6 +160,7 @@ def test_bad_settings_stop_every_verb_with_one_line(sqlite_cli: Cli) -> None:
         "DATABASE_URL": "mysql://x",
         "MEDIA_CACHE_MAX_BYTES": "2048",
         "LOG_FORMAT": "xml",
+        "TRUSTED_PROXIES": "10.0.0.1/8",
     }
     for variable, value in cases.items():
         for verb in (["serve"], ["migrate"], ["users", "create", "x"], ["producers", "list"]):

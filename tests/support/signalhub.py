@@ -48,7 +48,7 @@ def base_env(database_url: str, workdir: Path, **overrides: str) -> dict[str, st
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SIGNALS_", "MEDIA_", "CHARTS_", "RENDER_", "PROMETHEUS_", "AWS_"))
-        and k not in ("DATABASE_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT")
+        and k not in ("DATABASE_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT", "TRUSTED_PROXIES")
     }
     env.update(
         DATABASE_URL=database_url,

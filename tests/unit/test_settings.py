@@ -26,6 +26,7 @@ def test_defaults_match_the_spec() -> None:
     assert s.media_cache_max_bytes == 1_073_741_824
     assert s.charts_max_request_bytes == 8_388_608
     assert 1 <= s.render_workers <= 64
+    assert s.trusted_proxies == ()
 
 
 def test_values_are_read_and_normalised() -> None:
@@ -77,6 +78,9 @@ def test_values_are_read_and_normalised() -> None:
         ("SIGNALS_PRODUCER_CACHE_SECONDS", "5.01"),
         ("SIGNALS_PRODUCER_CACHE_SECONDS", "soon"),
         ("SIGNALS_PRODUCER_CACHE_SECONDS", "nan"),
+        ("TRUSTED_PROXIES", "10.0.0.1/8"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> None:
@@ -95,3 +99,12 @@ def test_blank_values_fall_back_to_defaults() -> None:
 def test_producer_cache_seconds_reads_0_to_5(raw: str, seconds: float) -> None:
     settings = Settings.from_env({"SIGNALS_PRODUCER_CACHE_SECONDS": raw})
     assert settings.producer_cache_seconds == seconds
+
+
+def test_trusted_proxies_are_comma_separated_cidrs() -> None:
+    settings = Settings.from_env({"TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.1,,2001:db8::/32 "})
+    assert [str(n) for n in settings.trusted_proxies] == [
+        "10.0.0.0/8",
+        "192.0.2.1/32",
+        "2001:db8::/32",
+    ]

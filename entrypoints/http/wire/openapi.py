@@ -20,18 +20,20 @@ _SCHEMA_VALUES = ("items", "additionalProperties", "not")
 _RENAMED = {"not": "schema_not"}
 
 
-def raw_body_operation(kind: type[msgspec.Struct], description: str) -> type[Operation]:
-    """An Operation class (for a route's `operation_class`) whose JSON body is `kind`."""
-    schema = struct_schema(kind)
+def raw_body_operation(
+    kind: type[msgspec.Struct], description: str, *, text_plain: str | None = None
+) -> type[Operation]:
+    """An Operation class (for a route's `operation_class`) whose JSON body is `kind`; with
+    `text_plain`, the body may also come as `text/plain` (described by that text)."""
+    content = {"application/json": OpenAPIMediaType(schema=struct_schema(kind))}
+    if text_plain is not None:
+        text = Schema(type=OpenAPIType.STRING, description=text_plain)
+        content["text/plain"] = OpenAPIMediaType(schema=text)
 
     @dataclass
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(
-                required=True,
-                description=description,
-                content={"application/json": OpenAPIMediaType(schema=schema)},
-            )
+            self.request_body = RequestBody(required=True, description=description, content=content)
 
     return RawBodyOperation
 

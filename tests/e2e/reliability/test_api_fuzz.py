@@ -1,7 +1,8 @@
 """Property-based fuzzing of every operation in /schema/openapi.json (schemathesis).
 
 A real server (SQLite) is fuzzed over HTTP with a valid bearer token and, for
-POST /api/v1/signals, a session that signs whatever body was generated. Every answer must be
+POST /api/v1/signals and the per-producer path, a session that signs whatever body was
+generated (the TradingView hook gets generated tokens: 401s, never a 5xx). Every answer must be
 non-5xx and conform to the document (status code declared, content type, body schema).
 """
 
@@ -31,7 +32,8 @@ MAX_EXAMPLES = 100
 
 
 class SigningSession(requests.Session):
-    """Signs POST /api/v1/signals exactly as a producer would: HMAC over the raw body bytes."""
+    """Signs the signed ways in exactly as a producer would: HMAC over the raw body bytes (on the
+    per-producer path the path names the producer, so X-Producer-Id is left as generated)."""
 
     def __init__(self, producer_id: str, secret: str) -> None:
         super().__init__()
@@ -39,12 +41,14 @@ class SigningSession(requests.Session):
         self.sent = 0
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        if request.method == "POST" and (request.path_url or "").startswith("/api/v1/signals"):
+        path = request.path_url or ""
+        if request.method == "POST" and path.startswith(("/api/v1/signals", "/api/v1/producers/")):
             body = request.body or b""
             raw = body.encode() if isinstance(body, str) else body
             stamp = str(int(time.time()))
             mac = hmac.new(self.secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256)
-            request.headers["X-Producer-Id"] = self.producer_id
+            if path.startswith("/api/v1/signals"):
+                request.headers["X-Producer-Id"] = self.producer_id
             request.headers["X-Timestamp"] = stamp
             request.headers["X-Signature"] = mac.hexdigest()
         self.sent += 1
@@ -56,7 +60,9 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     workdir: Path = tmp_path_factory.mktemp("fuzz")
     cli = Cli(base_env(f"sqlite:///{workdir}/var/db.sqlite3", workdir), workdir)
     user = cli.json("users", "create", "fuzzer")
-    producer = cli.json("producers", "create", "fuzz-relay", "--user", user["user_id"])
+    producer = cli.json(
+        "producers", "create", "fuzz-relay", "--user", user["user_id"], "--tradingview"
+    )
     server: Server = launch(cli, env={"RENDER_WORKERS": "2"})
     try:
         yield {"server": server, "token": user["token"], "producer": producer}
@@ -86,6 +92,8 @@ def test_the_document_lists_every_endpoint(operations: list[Any]) -> None:
         "GET /readyz",
         "GET /metrics",
         "POST /api/v1/signals",
+        "POST /api/v1/producers/{producer_id}/signals",
+        "POST /api/v1/hooks/tradingview/{token}",
         "GET /api/v1/signals",
         "GET /api/v1/signals/{signal_id}",
         "POST /api/v1/charts/candlestick",

@@ -1,0 +1,179 @@
+"""The three ways a signal comes in (SPEC §3, §11); each one only names the producer and hands
+the raw body to IngestSignal, which applies the same rules to all of them.
+
+- `POST /api/v1/signals` (routed by SignalsController): §3 headers, or Standard Webhooks headers.
+- `POST /api/v1/producers/{producer_id}/signals`: the same, the path names the producer.
+- `POST /api/v1/hooks/tradingview/{token}`: a URL token, the alert message as the body.
+
+Bodies are read raw with our own cap (SIGNALS_MAX_PAYLOAD_BYTES): the signatures cover the
+exact bytes, and a TradingView alert is JSON whatever its Content-Type says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Controller, Request, post
+from litestar.params import Parameter
+
+from application.signals import IngestSignal, IngestSignalRequest, TradingViewAlert
+from domain.producer_auth import WEBHOOK_ID_MAX_LENGTH, SignalSource, signed_source
+from entrypoints.http.body import read_capped
+from entrypoints.http.errors import error_responses
+from entrypoints.http.wire.openapi import raw_body_operation
+from entrypoints.http.wire.signals import SignalIn, SignalOut
+from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
+
+# Every header is optional to the framework: a missing or malformed one is the uniform 401 of
+# IngestSignal, never a 400 from parameter validation.
+XProducerId = Annotated[
+    str | None,
+    Parameter(header="X-Producer-Id", description="The producer's id (§3 and Standard Webhooks)"),
+]
+XTimestamp = Annotated[
+    str | None, Parameter(header="X-Timestamp", description="§3: unix seconds, integer")
+]
+XSignature = Annotated[
+    str | None,
+    Parameter(
+        header="X-Signature",
+        description='§3: lowercase hex HMAC-SHA256(secret, "{X-Timestamp}." + raw body)',
+    ),
+]
+WebhookId = Annotated[
+    str | None,
+    Parameter(
+        header="webhook-id",
+        description=(
+            f"Standard Webhooks: 1-{WEBHOOK_ID_MAX_LENGTH} printable characters, the message id;"
+            " the signal's external_id when the body has none"
+        ),
+    ),
+]
+WebhookTimestamp = Annotated[
+    str | None,
+    Parameter(header="webhook-timestamp", description="Standard Webhooks: unix seconds"),
+]
+WebhookSignature = Annotated[
+    str | None,
+    Parameter(
+        header="webhook-signature",
+        description=(
+            'Standard Webhooks: space-separated "v1,<base64 HMAC-SHA256(key, '
+            '"{webhook-id}.{webhook-timestamp}." + raw body)>"; one match is enough. Used when'
+            " X-Signature is absent"
+        ),
+    ),
+]
+
+SIGNED_BODY = raw_body_operation(
+    SignalIn, "The signal; X-Signature or webhook-signature signs these exact bytes."
+)
+SIGNED_ANSWERS = error_responses(400, 401, 409, 413)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedHeaders:
+    """The credential headers of a signed POST, as sent (None when absent)."""
+
+    producer_id: str | None
+    timestamp: str | None
+    signature: str | None
+    webhook_id: str | None
+    webhook_timestamp: str | None
+    webhook_signature: str | None
+
+
+async def ingest_signed(
+    request: Request[Any, Any, Any],
+    ingest_signal: IngestSignal,
+    headers: SignedHeaders,
+    path_producer_id: str | None = None,
+) -> SignalOut:
+    """A signed POST on either path: the capped body, then IngestSignal."""
+    body = await read_capped(request, ingest_signal.policy.max_payload_bytes)
+    if body is None:
+        raise ingest_signal.too_large(signed_source(headers.signature, headers.webhook_signature))
+    signal = await ingest_signal(
+        IngestSignalRequest(
+            headers.producer_id,
+            headers.timestamp,
+            headers.signature,
+            body,
+            headers.webhook_id,
+            headers.webhook_timestamp,
+            headers.webhook_signature,
+            path_producer_id,
+        )
+    )
+    return SignalOut.of(signal)
+
+
+class IngestController(Controller):
+    """The §11 ways in; `POST /api/v1/signals` is SignalsController's (one controller a path)."""
+
+    tags = ["signals"]
+
+    @post(
+        "/api/v1/producers/{producer_id:str}/signals",
+        summary="Ingest a signed signal for the producer named by the path",
+        description="The same body, rules and answers as POST /api/v1/signals; an X-Producer-Id"
+        " that names another producer is a 401.",
+        status_code=201,
+        operation_class=SIGNED_BODY,
+        request_max_body_size=None,  # our own cap, SIGNALS_MAX_PAYLOAD_BYTES, applies
+        responses=SIGNED_ANSWERS,
+    )
+    async def ingest_for_producer(
+        self,
+        request: Request[Any, Any, Any],
+        ingest_signal: IngestSignal,
+        producer_id: Annotated[str, Parameter(description="The producer's id")],
+        x_producer_id: XProducerId = None,
+        timestamp: XTimestamp = None,
+        signature: XSignature = None,
+        webhook_id: WebhookId = None,
+        webhook_timestamp: WebhookTimestamp = None,
+        webhook_signature: WebhookSignature = None,
+    ) -> SignalOut:
+        headers = SignedHeaders(
+            x_producer_id, timestamp, signature, webhook_id, webhook_timestamp, webhook_signature
+        )
+        return await ingest_signed(request, ingest_signal, headers, producer_id)
+
+    @post(
+        TRADINGVIEW_HOOK_PREFIX + "{token:str}",
+        summary="Ingest a TradingView alert (the URL token names the producer)",
+        description="No headers, no signature: the token in the URL is the credential, and the"
+        " producer's allowed addresses (producers create/rotate --allow-ip) limit who may use"
+        " it. The client address is the peer's, or the last X-Forwarded-For hop when the peer"
+        " is in TRUSTED_PROXIES.",
+        status_code=201,
+        operation_class=raw_body_operation(
+            SignalIn,
+            "The alert message: a JSON object with the signal's fields, whatever the"
+            " Content-Type says.",
+            text_plain="The same JSON object as text (what TradingView sends)",
+        ),
+        request_max_body_size=None,
+        responses=SIGNED_ANSWERS,
+    )
+    async def tradingview(
+        self,
+        request: Request[Any, Any, Any],
+        ingest_signal: IngestSignal,
+        token: Annotated[str, Parameter(description="The producer's TradingView URL token")],
+    ) -> SignalOut:
+        body = await read_capped(request, ingest_signal.policy.max_payload_bytes)
+        if body is None:
+            raise ingest_signal.too_large(SignalSource.TRADINGVIEW)
+        client = request.client
+        forwarded_for = request.headers.getall("x-forwarded-for", [])
+        alert = TradingViewAlert(
+            token,
+            body,
+            peer=client.host if client is not None else None,
+            forwarded_for=", ".join(forwarded_for) or None,
+        )
+        return SignalOut.of(await ingest_signal(alert))
