@@ -53,3 +53,25 @@ class Overloaded(DomainError):
     def __init__(self, detail: str, retry_after_seconds: int = 1) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+
+
+class TransitionNotAllowed(DomainError):
+    """The signal's current status does not allow this transition (HTTP 409).
+
+    `current_status` is that status; the answer's body carries it as `status`.
+    """
+
+    def __init__(self, detail: str, current_status: str) -> None:
+        super().__init__(detail)
+        self.current_status = current_status
+
+
+class PreconditionFailed(DomainError):
+    """`If-Match` names a revision the thing no longer has (HTTP 412).
+
+    `current_revision` is the revision it has now.
+    """
+
+    def __init__(self, detail: str, current_revision: int) -> None:
+        super().__init__(detail)
+        self.current_revision = current_revision
