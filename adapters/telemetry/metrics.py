@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from domain.lifecycle.machine import TRANSITIONS
+
 CHART_TYPES = ("candlestick", "equity", "histogram")
 REJECT_REASONS = ("signature", "duplicate", "too_large", "invalid")
 
@@ -34,6 +36,12 @@ class Metrics:
             "Time to verify, validate, deduplicate and store one signal",
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+        self.signals_transitions = Counter(
+            "signals_transitions_total",
+            "Signal lifecycle transitions applied",
+            ["from", "to"],
+            registry=r,
         )
         self.media_render = Counter(
             "media_render_total", "Charts rendered (cache misses)", ["type"], registry=r
@@ -60,6 +68,9 @@ class Metrics:
         # Pre-create the fixed label sets so they show up at 0 before the first event.
         for reason in REJECT_REASONS:
             self.signals_rejected.labels(reason=reason)
+        for from_status, targets in TRANSITIONS.items():
+            for to_status in targets:
+                self.signals_transitions.labels(from_status.value, to_status.value)
         for chart_type in CHART_TYPES:
             self.media_render.labels(type=chart_type)
             self.media_cache_hits.labels(type=chart_type)
