@@ -1,0 +1,133 @@
+"""PostgreSQL: why no reader can see event id N+1 before N (docs/lifecycle.md), step by step.
+
+A transaction that took id N from the user's event_counter row holds that row until it ends;
+the next writer for the user waits for it, gets N+1 after a commit and N again after a
+rollback. Raw asyncpg connections hold the transactions open between the steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+
+from adapters.persistence.engine import make_engine, start, stop
+from adapters.persistence.migrator import migrate_forwards
+from adapters.persistence.signal_repository import _PG_INSERT_UNLESS_DUPLICATE
+from tests.conftest import database_settings
+
+T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def dsn(pg_database_url: str) -> AsyncIterator[str]:
+    engine = make_engine(database_settings(pg_database_url))
+    await start(engine)
+    try:
+        await migrate_forwards(engine)
+    finally:
+        await stop(engine)
+    yield pg_database_url
+
+
+async def _user(conn: asyncpg.Connection) -> UUID:
+    user = uuid4()
+    await conn.execute("INSERT INTO app_user (id, name, created_at) VALUES ($1, 'u', $2)", user, T0)
+    return user
+
+
+async def _ingest(conn: asyncpg.Connection, user: UUID, n: int) -> int:
+    """The ingestion call of the repository (window rule off); returns the event id."""
+    row = await conn.fetchrow(
+        _PG_INSERT_UNLESS_DUPLICATE.replace("existing_id, reason", "existing_id, event_id"),
+        uuid4(), user, "relay-1", "XAUUSD", "buy", 1.0, T0, str(n), None, "new", "{}",
+        T0, T0, T0, n,
+    )  # fmt: skip
+    assert row["existing_id"] is None
+    return int(row["event_id"])
+
+
+async def _visible_ids(conn: asyncpg.Connection, user: UUID) -> list[int]:
+    rows = await conn.fetch("SELECT id FROM signal_event WHERE user_id = $1 ORDER BY id", user)
+    return [r["id"] for r in rows]
+
+
+async def _wait_until_blocked(watcher: asyncpg.Connection, pid: int) -> None:
+    """Until backend `pid` waits for a lock (a condition, not a timing assertion)."""
+    for _ in range(2000):
+        state = await watcher.fetchval(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid
+        )
+        if state == "Lock":
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the second writer never waited for the counter row")
+
+
+@pytest.mark.parametrize("first_ends_with", ["commit", "rollback"])
+async def test_the_next_id_waits_for_the_transaction_holding_the_last(
+    dsn: str, first_ends_with: str
+) -> None:
+    first, second, reader = [await asyncpg.connect(dsn) for _ in range(3)]
+    try:
+        user = await _user(reader)
+        assert await _ingest(reader, user, 0) == 1
+        open_tx = first.transaction()
+        await open_tx.start()
+        assert await _ingest(first, user, 1) == 2  # id 2 taken, not committed
+        waiting = asyncio.create_task(_ingest(second, user, 2))
+        await _wait_until_blocked(reader, second.get_server_pid())
+        assert not waiting.done()
+        assert await _visible_ids(reader, user) == [1]
+        if first_ends_with == "commit":
+            await open_tx.commit()
+            assert await waiting == 3
+            assert await _visible_ids(reader, user) == [1, 2, 3]
+        else:
+            await open_tx.rollback()
+            assert await waiting == 2  # the id is reused: no gap
+            assert await _visible_ids(reader, user) == [1, 2]
+    finally:
+        for conn in (first, second, reader):
+            await conn.close()
+
+
+async def test_concurrent_transactions_give_dense_commit_ordered_ids(dsn: str) -> None:
+    """Eight connections write one user's events in explicit transactions that do more work
+    after taking their id; a reader polling meanwhile only ever sees 1..k."""
+    writers = [await asyncpg.connect(dsn) for _ in range(8)]
+    reader = await asyncpg.connect(dsn)
+    try:
+        user = await _user(reader)
+        seen: list[list[int]] = []
+        done = asyncio.Event()
+
+        async def write(conn: asyncpg.Connection, w: int) -> list[int]:
+            ids = []
+            for i in range(10):
+                async with conn.transaction():
+                    ids.append(await _ingest(conn, user, w * 100 + i))
+                    await conn.execute("SELECT pg_sleep(0)")  # work between id and commit
+            return ids
+
+        async def watch() -> None:
+            while not done.is_set():
+                seen.append(await _visible_ids(reader, user))
+
+        watching = asyncio.create_task(watch())
+        results: list[Any] = await asyncio.gather(*(write(c, w) for w, c in enumerate(writers)))
+        done.set()
+        await watching
+        assigned = sorted(i for ids in results for i in ids)
+        assert assigned == list(range(1, 81))
+        assert await _visible_ids(reader, user) == assigned
+        assert all(ids == list(range(1, len(ids) + 1)) for ids in seen)
+        assert len({len(ids) for ids in seen}) > 1  # the reader did watch it grow
+    finally:
+        for conn in (*writers, reader):
+            await conn.close()
