@@ -1,9 +1,10 @@
 """Transitions and the audit trail on Piccolo (SQLite and PostgreSQL), SPEC §9.
 
 A transition is one conditional update (status and revision as read) plus its event, in one
-transaction: PostgreSQL runs both as a single autocommitted statement (data-modifying CTEs),
-SQLite inside BEGIN IMMEDIATE. Event ids come from the user's event_counter row, taken last
-in the transaction and held until commit (docs/lifecycle.md).
+transaction: PostgreSQL in one call of the signal_transition function (migrations/m0003),
+SQLite inside BEGIN IMMEDIATE. Event ids come from the user's event_counter row, held until
+commit; on PostgreSQL ingestion leaves its event's id null and readers number waiting events
+before they read (docs/lifecycle.md).
 """
 
 from __future__ import annotations
@@ -24,23 +25,15 @@ from domain.lifecycle.events import EventType, SignalEvent
 from domain.lifecycle.ports import Applied, Refused, Transition
 from domain.signals.model import Signal, SignalStatus
 
-# The conditional update, the counter and the event in one statement: no matched row, no
-# counter bump, no event. The counter is locked after the signal row and held to commit.
-_PG_TRANSITION = """
-WITH moved AS (
-    UPDATE signal SET status = $4, revision = $5, executed_price = $6, executed_at = $7,
-           closed_price = $8, closed_at = $9, pnl = $10, return_ratio = $11, updated_at = $12
-     WHERE id = $1 AND status = $2 AND revision = $3
-    RETURNING user_id
-), counter AS (
-    INSERT INTO event_counter AS c (user_id, last_id) SELECT user_id, 1 FROM moved
-    ON CONFLICT (user_id) DO UPDATE SET last_id = c.last_id + 1
-    RETURNING c.user_id, c.last_id
+# migrations/m0003: the conditional update, the numbering of the user's earlier events and
+# the transition's own event, in one autocommitted call; null when the row was not as read.
+_PG_TRANSITION = (
+    "SELECT signal_transition($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    " AS event_id"
 )
-INSERT INTO signal_event (user_id, id, signal_id, type, at, actor, from_status, to_status, note)
-SELECT user_id, last_id, $1, 'signal.transitioned', $12, $13, $2, $4, $14 FROM counter
-RETURNING id
-"""
+# Gives ids to the user's committed events still waiting for one (created by ingestion).
+_PG_ASSIGN_IDS = "SELECT signal_event_assign_ids($1)"
+_PG_ASSIGN_IDS_OF_SIGNAL = "SELECT signal_event_assign_ids(user_id) FROM signal WHERE id = $1"
 
 _SQLITE_UPDATE = (
     'UPDATE "signal" SET "status" = {}, "revision" = {}, "executed_price" = {}, '
@@ -112,16 +105,17 @@ class PiccoloSignalLifecycle:
 
     async def _apply_postgres(self, t: Transition) -> int | None:
         before, after = t.before, t.after
-        row = await pg_pool(self._engine).fetchrow(
+        event_id = await pg_pool(self._engine).fetchval(
             _PG_TRANSITION,
             before.id,
             before.status.value,
             before.revision,
-            *_changes(after),
+            *_changes(after)[:-1],  # updated_at is the moment, passed once as `at`
+            t.at,
             t.actor,
             t.note,
         )
-        return None if row is None else int(row["id"])
+        return None if event_id is None else int(event_id)
 
     async def _apply_sqlite(self, t: Transition) -> int | None:
         before, after = t.before, t.after
@@ -145,9 +139,11 @@ class PiccoloSignalLifecycle:
         return signal_from_row(row) if row is not None else None
 
     async def for_signal(self, signal_id: UUID) -> Sequence[SignalEvent]:
+        if self._postgres:
+            await pg_pool(self._engine).execute(_PG_ASSIGN_IDS_OF_SIGNAL, signal_id)
         rows = (
             await SignalEventTable.select()
-            .where(SignalEventTable.signal_id == signal_id)
+            .where((SignalEventTable.signal_id == signal_id) & SignalEventTable.id.is_not_null())
             .order_by(SignalEventTable.id)
         )
         return [event_from_row(r) for r in rows]
@@ -155,6 +151,8 @@ class PiccoloSignalLifecycle:
     async def for_user_after(
         self, user_id: UUID, after_id: int, limit: int
     ) -> Sequence[SignalEvent]:
+        if self._postgres:
+            await pg_pool(self._engine).execute(_PG_ASSIGN_IDS, user_id)
         rows = (
             await SignalEventTable.select()
             .where((SignalEventTable.user_id == user_id) & (SignalEventTable.id > after_id))

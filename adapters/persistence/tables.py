@@ -71,10 +71,12 @@ class SignalTable(Table, tablename="signal"):
 
 
 class SignalEventTable(Table, tablename="signal_event"):
-    """The audit trail. The real key is (user_id, id); Piccolo needs one column to call it."""
+    """The audit trail: `id` is the per-user event id (null until numbered, PostgreSQL only),
+    `seq` the insertion order (docs/lifecycle.md)."""
 
-    id = BigInt(primary_key=True)
+    seq = BigInt(primary_key=True)
     user_id = UUID()
+    id = BigInt(null=True, default=None)
     signal_id = UUID()
     type = Varchar(length=32)
     at = Timestamptz()
