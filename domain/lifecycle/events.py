@@ -17,7 +17,7 @@ class EventType(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SignalEvent:
-    """One entry of the trail. `id` is per user, only growing, assigned at commit order
+    """One entry of the trail. `id` is per user, dense, never visible before a smaller one
     (docs/lifecycle.md); `from_status` is None for a creation."""
 
     id: int

@@ -47,6 +47,9 @@ class SignalTransitions(Protocol):
 
 
 class SignalEventLog(Protocol):
+    """Reads see numbered events only; an adapter may first number events still waiting
+    for an id (PostgreSQL, docs/lifecycle.md)."""
+
     async def for_signal(self, signal_id: UUID) -> Sequence[SignalEvent]:
         """The signal's events, oldest first."""
         ...
