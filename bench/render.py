@@ -76,7 +76,8 @@ def render_comparison(runs: int) -> float:
     import mplfinance as mpf
     import pandas as pd
 
-    from adapters.rendering.drawing import draw_png, warm_up
+    from adapters.rendering.charts.draw import draw_png
+    from adapters.rendering.charts.worker import warm_up
     from domain.media.charts import Candle, CandlestickSpec
 
     rows = ohlcv(CANDLES, seed=1)

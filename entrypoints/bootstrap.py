@@ -1,25 +1,31 @@
 """The one composition root: settings -> adapters -> use cases.
 
 Nothing is built on import; `build_container` is called once per process (per server worker,
-per CLI invocation). Resources with a lifetime (connection pool, render pool) are opened by
-`Container.start` and closed by `Container.stop`.
+per CLI invocation). Resources with a lifetime (the connection pool, the render pool) are
+opened by `Container.start` / `Container.warm_up` and closed by `Container.stop`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from adapters.persistence import engine as db
+from adapters.media.filesystem import FilesystemMediaCache
+from adapters.media.render_lock import FileRenderLock
 from adapters.persistence.account_repositories import (
     PiccoloProducerRepository,
     PiccoloTokenRepository,
     PiccoloUserRepository,
 )
+from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
-from adapters.system import SystemClock, UrlSafeSecrets
+from adapters.persistence.producer_directory import PiccoloProducerDirectory
+from adapters.persistence.signal_repository import PiccoloSignalRepository
+from adapters.rendering.renderer import MatplotlibChartRenderer
+from adapters.serialization.json_body import decode_json_body
+from adapters.system import SystemClock, UrlSafeSecrets, WritableDirectory
+from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
+from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
 from application.accounts.use_cases import (
     AuthenticateToken,
     CreateProducer,
@@ -30,16 +36,21 @@ from application.accounts.use_cases import (
     RevokeToken,
     RotateProducerSecret,
 )
+from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
+from application.operations.readiness import CheckReadiness
+from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
 from entrypoints.settings import Settings
 
-Hook = Callable[[], Awaitable[None]]
 
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Container:
     settings: Settings
-    engine: Any
+    database: Database
     metrics: Metrics
+    renderer: MatplotlibChartRenderer
+    # operations
+    check_readiness: CheckReadiness
+    # accounts
     authenticate: AuthenticateToken
     create_user: CreateUser
     create_token: CreateToken
@@ -48,47 +59,55 @@ class Container:
     rotate_producer: RotateProducerSecret
     disable_producer: DisableProducer
     list_producers: ListProducers
-    # --- signals wiring (fields) ---
-    ingest_signal: Any = None
-    get_signal: Any = None
-    list_signals: Any = None
-    # --- media wiring (fields) ---
-    chart_renderer: Any = None
-    render_chart: Any = None
-    get_media: Any = None
-    media_stats: Any = None
-    purge_media: Any = None
-    # --- end wiring (fields) ---
-    on_start: list[Hook] = field(default_factory=list)
-    on_stop: list[Hook] = field(default_factory=list)
+    # signals
+    ingest_signal: IngestSignal
+    get_signal: GetSignal
+    list_signals: ListSignals
+    # media
+    render_chart: RenderChart
+    get_media: GetMedia
+    media_stats: MediaStats
+    purge_media: PurgeMedia
 
     async def start(self) -> None:
-        await db.start(self.engine)
-        db.bind_tables(self.engine)
-        for hook in self.on_start:
-            await hook()
+        """Open the database (CLI verbs and servers); the render pool starts lazily."""
+        await self.database.start()
+        self.database.bind_tables()
+
+    async def warm_up(self) -> None:
+        """Servers only: start the render workers in the background; requests are served
+        meanwhile (a render that arrives early queues behind the warm-up)."""
+        await self.renderer.start(wait=False)
 
     async def stop(self) -> None:
-        for hook in reversed(self.on_stop):
-            await hook()
-        await db.stop(self.engine)
+        await self.renderer.stop()
+        await self.database.stop()
 
     async def migrate(self) -> list[str]:
-        return await migrate_forwards(self.engine)
+        return await migrate_forwards(self.database)
 
 
 def build_container(settings: Settings, metrics: Metrics | None = None) -> Container:
-    engine = db.make_engine(settings.database)
     metrics = metrics or Metrics()
+    database = Database.at(settings.database)
     clock = SystemClock()
     secrets = UrlSafeSecrets()
     users = PiccoloUserRepository()
     tokens = PiccoloTokenRepository()
     producers = PiccoloProducerRepository()
-    container = Container(
+    signals = PiccoloSignalRepository(database)
+    media_store = FilesystemMediaCache(
+        settings.media_dir, settings.media_ttl_seconds, settings.media_cache_max_bytes
+    )
+    renderer = MatplotlibChartRenderer(workers=settings.render_workers)
+    return Container(
         settings=settings,
-        engine=engine,
+        database=database,
         metrics=metrics,
+        renderer=renderer,
+        check_readiness=CheckReadiness(
+            database=database, media_dir=WritableDirectory(settings.media_dir)
+        ),
         authenticate=AuthenticateToken(tokens),
         create_user=CreateUser(users, tokens, clock, secrets),
         create_token=CreateToken(users, tokens, clock, secrets),
@@ -99,53 +118,29 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         rotate_producer=RotateProducerSecret(producers, clock, secrets),
         disable_producer=DisableProducer(producers),
         list_producers=ListProducers(producers),
-    )
-    # --- signals wiring (build) ---
-    from adapters.persistence.producer_directory import PiccoloProducerDirectory
-    from adapters.persistence.signal_repository import PiccoloSignalRepository
-    from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
-    from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
-    from application.signals.ingest import PRODUCER_CACHE_SECONDS
-    from entrypoints.http.signals import decode_json_body
-
-    signals = PiccoloSignalRepository(engine)
-    container.ingest_signal = IngestSignal(
-        producers=PiccoloProducerDirectory(engine),
-        signals=signals,
-        metrics=PrometheusSignalMetrics(metrics),
-        clock=clock,
-        decode_json=decode_json_body,
-        policy=IngestPolicy(
-            hmac_enabled=settings.hmac_enabled,
-            timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
-            max_payload_bytes=settings.max_payload_bytes,
-            producer_cache_seconds=PRODUCER_CACHE_SECONDS,
+        ingest_signal=IngestSignal(
+            producers=PiccoloProducerDirectory(database),
+            signals=signals,
+            metrics=PrometheusSignalMetrics(metrics),
+            clock=clock,
+            decode_json=decode_json_body,
+            policy=IngestPolicy(
+                hmac_enabled=settings.hmac_enabled,
+                timestamp_tolerance_seconds=settings.timestamp_tolerance_seconds,
+                max_payload_bytes=settings.max_payload_bytes,
+                producer_cache_seconds=settings.producer_cache_seconds,
+            ),
         ),
+        get_signal=GetSignal(signals=signals),
+        list_signals=ListSignals(signals=signals),
+        render_chart=RenderChart(
+            renderer,
+            media_store,
+            FileRenderLock(settings.media_dir),
+            PrometheusMediaMetrics(metrics),
+            settings.media_max_bytes,
+        ),
+        get_media=GetMedia(media_store),
+        media_stats=MediaStats(media_store),
+        purge_media=PurgeMedia(media_store),
     )
-    container.get_signal = GetSignal(signals=signals)
-    container.list_signals = ListSignals(signals=signals)
-    # --- media wiring (build) ---
-    from adapters.media.filesystem import FileRenderLock, FilesystemMediaCache
-    from adapters.rendering.pool import MatplotlibChartRenderer
-    from adapters.telemetry.media_metrics import PrometheusMediaMetrics
-    from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
-
-    media_store = FilesystemMediaCache(
-        settings.media_dir, settings.media_ttl_seconds, settings.media_cache_max_bytes
-    )
-    # The render pool starts lazily (CLI verbs never start it); the HTTP app warms it up.
-    renderer = MatplotlibChartRenderer(workers=settings.render_workers)
-    container.chart_renderer = renderer
-    container.render_chart = RenderChart(
-        renderer,
-        media_store,
-        FileRenderLock(settings.media_dir),
-        PrometheusMediaMetrics(metrics),
-        settings.media_max_bytes,
-    )
-    container.get_media = GetMedia(media_store)
-    container.media_stats = MediaStats(media_store)
-    container.purge_media = PurgeMedia(media_store)
-    container.on_stop.append(renderer.stop)
-    # --- end wiring (build) ---
-    return container

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Settings:
     timestamp_tolerance_seconds: int
     dedup_window_seconds: int
     max_payload_bytes: int
+    producer_cache_seconds: float
     media_dir: Path
     media_ttl_seconds: int
     media_max_bytes: int
@@ -71,6 +73,9 @@ class Settings:
             ),
             max_payload_bytes=read.integer(
                 "SIGNALS_MAX_PAYLOAD_BYTES", 32768, minimum=1024, maximum=1_048_576
+            ),
+            producer_cache_seconds=read.number(
+                "SIGNALS_PRODUCER_CACHE_SECONDS", 0.5, minimum=0.0, maximum=5.0
             ),
             media_dir=Path(read.text("MEDIA_DIR", "media")),
             media_ttl_seconds=read.integer("MEDIA_TTL_SECONDS", 86400, minimum=1),
@@ -112,6 +117,18 @@ class _Reader:
             raise SettingsError(name, f"must be >= {minimum}, got {value}")
         if maximum is not None and value > maximum:
             raise SettingsError(name, f"must be <= {maximum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(name, f"expected a number, got {raw!r}") from None
+        if not math.isfinite(value) or not minimum <= value <= maximum:
+            raise SettingsError(name, f"must be {minimum:g}-{maximum:g}, got {raw!r}")
         return value
 
     def boolean(self, name: str, default: bool) -> bool:

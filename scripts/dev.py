@@ -3,8 +3,12 @@
 
     python3 scripts/dev.py serve   # create .venv if needed, then run signalhub on SQLite
     python3 scripts/dev.py test    # create .venv if needed, then lint + type-check + all tests
-    python3 scripts/dev.py lint    # ruff, mypy --strict (domain, application), import-linter
+    python3 scripts/dev.py lint    # ruff, mypy --strict (all four layers), import-linter
     python3 scripts/dev.py bench   # the benchmark scripts under bench/
+    python3 scripts/dev.py lock    # re-resolve requirements.lock after editing pyproject.toml
+
+Installs come from requirements.lock (exact versions with hashes, runtime + dev), so every
+machine gets the same packages; `lock` refreshes it with uv (installed into .venv by the lock).
 
 `test` runs the PostgreSQL half of the suite against, in order: DATABASE_URL when it is a
 postgresql:// URL, else PostgreSQL on 127.0.0.1:5432, else a throwaway cluster started here
@@ -45,11 +49,21 @@ def run(*cmd: str | Path, env: dict[str, str] | None = None) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=env)
 
 
+LOCK = ROOT / "requirements.lock"
+LOCK_COMMAND = [
+    "pip", "compile", "pyproject.toml", "--extra", "dev", "--universal",
+    "--generate-hashes", "--python-version", "3.11", "-o", "requirements.lock",
+    "--custom-compile-command", "python3 scripts/dev.py lock",
+]  # fmt: skip
+
+
 def ensure_venv() -> None:
-    """Create .venv and install the project with its dev extras when pyproject.toml changed."""
+    """Create .venv and install the locked dependencies and the project when either changed."""
     if sys.version_info < (3, 11):
         die(f"Python 3.11+ is needed, this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(LOCK.read_bytes())
+    wanted = digest.hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
     if not (BIN / "python").exists():
@@ -59,7 +73,11 @@ def ensure_venv() -> None:
     started = time.monotonic()
     say("installing signalhub and its dev dependencies into .venv (first run only)")
     pip = [BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    if run(*pip, "--upgrade", "pip") != 0 or run(*pip, "-e", ".[dev]") != 0:
+    if (
+        run(*pip, "--upgrade", "pip") != 0
+        or run(*pip, "--require-hashes", "-r", LOCK) != 0
+        or run(*pip, "--no-deps", "--no-build-isolation", "-e", ".") != 0
+    ):
         die("pip install failed")
     STAMP.write_text(wanted)
     say(f"installed in {time.monotonic() - started:.0f}s")
@@ -146,7 +164,7 @@ def lint() -> int:
     steps = [
         [BIN / "ruff", "check", "."],
         [BIN / "ruff", "format", "--check", "."],
-        [BIN / "mypy", "domain", "application"],
+        [BIN / "mypy", "domain", "application", "adapters", "entrypoints"],
         [BIN / "lint-imports"],
     ]
     for step in steps:
@@ -170,8 +188,13 @@ def test(pytest_args: list[str]) -> int:
     return code
 
 
+def lock() -> int:
+    """Re-resolve requirements.lock from pyproject.toml (exact versions, hashes, all platforms)."""
+    return run(BIN / "uv", *LOCK_COMMAND)
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test", "lint", "bench"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test", "lint", "bench", "lock"):
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
@@ -180,6 +203,8 @@ def main() -> int:
         os.execv(BIN / "signalhub", [str(BIN / "signalhub"), "serve", *rest])
     if command == "lint":
         return lint()
+    if command == "lock":
+        return lock()
     if command == "bench":
         code = 0
         for script in sorted((ROOT / "bench").glob("*.py")):

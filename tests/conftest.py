@@ -1,58 +1,23 @@
 """Shared fixtures: real databases for both engines, created per test and dropped after.
 
-PostgreSQL is reached through SIGNALHUB_TEST_PG_DSN (set by scripts/dev.py test, which also
-starts a throwaway cluster when none is running); each test gets its own database.
+The helpers behind them are in tests/support/databases.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
-from adapters.persistence.engine import bind_tables, make_engine, start, stop
-from adapters.persistence.migrator import migrate_forwards
-from entrypoints.settings import DatabaseSettings
-
-DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-ENGINES = ("sqlite", "postgres")
-
-
-def pg_admin_dsn() -> str:
-    return os.environ.get("SIGNALHUB_TEST_PG_DSN", DEFAULT_PG_DSN)
-
-
-def _with_database(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def create_pg_database() -> str:
-    """Create an empty database; return its URL."""
-    name = "signalhub_test_" + uuid.uuid4().hex[:12]
-    conn = await asyncpg.connect(pg_admin_dsn())
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _with_database(pg_admin_dsn(), name)
-
-
-async def drop_pg_database(url: str) -> None:
-    name = urlsplit(url).path.strip("/")
-    conn = await asyncpg.connect(pg_admin_dsn())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+from adapters.persistence.engine import Database
+from tests.support.databases import (
+    ENGINES,
+    create_pg_database,
+    drop_pg_database,
+    migrated_engine,
+)
 
 
 @pytest.fixture
@@ -65,36 +30,8 @@ def pg_database_url() -> Iterator[str]:
         asyncio.run(drop_pg_database(url))
 
 
-def database_settings(url: str) -> DatabaseSettings:
-    if url.startswith("sqlite:///"):
-        return DatabaseSettings(
-            url=url, engine="sqlite", sqlite_path=Path(url[len("sqlite:///") :])
-        )
-    return DatabaseSettings(url=url, engine="postgres")
-
-
-@asynccontextmanager
-async def migrated_engine(kind: str, tmp_path: Path) -> AsyncIterator[Any]:
-    """A migrated Piccolo engine ("sqlite" or "postgres") with the tables bound to it."""
-    if kind == "sqlite":
-        url, drop = f"sqlite:///{tmp_path}/db/signalhub.sqlite3", None
-    else:
-        url = await create_pg_database()
-        drop = url
-    db = make_engine(database_settings(url))
-    await start(db)
-    try:
-        await migrate_forwards(db)
-        bind_tables(db)
-        yield db
-    finally:
-        await stop(db)
-        if drop:
-            await drop_pg_database(drop)
-
-
 @pytest.fixture(params=ENGINES)
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated engine with the tables bound to it: once on SQLite, once on PostgreSQL."""
     async with migrated_engine(request.param, tmp_path) as db:
         yield db

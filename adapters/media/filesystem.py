@@ -4,7 +4,7 @@ Layout under MEDIA_DIR:
     ab/cd/<key>.png        one chart; sharded by the first 4 hex chars of its key
     ab/cd/.<key>.*.tmp     a file being written (renamed into place when complete)
     .locks/usage           the ledger: total bytes of all charts (guarded by flock)
-    .locks/render-xyz.lock per-key-stripe render locks (FileRenderLock)
+    .locks/render-xyz.lock per-key-stripe render locks (FileRenderLock, render_lock.py)
 
 - Writes go to a temporary file then `os.replace`: readers see the old file, no file, or the
   whole new file. A reader that opened a file keeps reading it after a purge unlinks it.
@@ -22,7 +22,7 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,6 @@ from pathlib import Path
 import aiofiles
 import aiofiles.os
 
-from domain.errors import Overloaded
 from domain.media.keys import MediaKey
 from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
 
@@ -148,7 +147,7 @@ class FilesystemMediaCache:
         now = self._clock()
         deleted = freed = 0
         with self._ledger() as ledger:
-            entries = self._scan()
+            entries, temps = self._survey()
             remaining = sum(e.size for e in entries)
             for entry in entries:
                 if mode is PurgeMode.ALL or self._expired(entry, now):
@@ -158,7 +157,7 @@ class FilesystemMediaCache:
                         if not dry_run:
                             remaining -= entry.size
             if not dry_run:
-                self._sweep_temp(now)
+                self._sweep_temp(temps, now)
             ledger.total = remaining
         return PurgeReport(deleted_files=deleted, freed_bytes=freed, dry_run=dry_run)
 
@@ -186,13 +185,21 @@ class FilesystemMediaCache:
     # --- file system helpers -----------------------------------------------------------
 
     def _scan(self) -> list[_Entry]:
+        return self._survey()[0]
+
+    def _survey(self) -> tuple[list[_Entry], list[os.DirEntry[str]]]:
+        """One walk of the shard folders: the charts, and the temporary files beside them."""
         entries: list[_Entry] = []
+        temps: list[os.DirEntry[str]] = []
         for first in _hex_dirs(self._root):
             for second in _hex_dirs(first):
                 with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                     with os.scandir(second) as it:
                         for item in it:
                             name = item.name
+                            if name.startswith(".") and name.endswith(".tmp"):
+                                temps.append(item)
+                                continue
                             if len(name) != 68 or not name.endswith(".png"):
                                 continue
                             try:
@@ -202,19 +209,15 @@ class FilesystemMediaCache:
                             entries.append(
                                 _Entry(Path(item.path), st.st_size, st.st_mtime, st.st_atime)
                             )
-        return entries
+        return entries, temps
 
-    def _sweep_temp(self, now: float) -> None:
+    @staticmethod
+    def _sweep_temp(temps: list[os.DirEntry[str]], now: float) -> None:
         """Remove temporary files left by a crashed writer (old enough to be dead)."""
-        for first in _hex_dirs(self._root):
-            for second in _hex_dirs(first):
-                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                    with os.scandir(second) as it:
-                        for item in it:
-                            if item.name.startswith(".") and item.name.endswith(".tmp"):
-                                with contextlib.suppress(OSError):
-                                    if now - item.stat().st_mtime > STALE_TEMP_SECONDS:
-                                        os.unlink(item.path)
+        for item in temps:
+            with contextlib.suppress(OSError):
+                if now - item.stat().st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(item.path)
 
     @staticmethod
     def _unlink(path: Path) -> bool:
@@ -261,37 +264,3 @@ def _hex_dirs(parent: Path) -> list[Path]:
             ]
     except (FileNotFoundError, NotADirectoryError):
         return []
-
-
-class FileRenderLock:
-    """Per-key mutual exclusion across processes: flock on one of 4096 stripe files.
-
-    Polls with LOCK_NB instead of blocking a thread, so waiters never exhaust the
-    executor that file I/O needs (the holder may need it to finish).
-    """
-
-    def __init__(self, root: Path, timeout_seconds: float = 180.0) -> None:
-        self._dir = Path(root).resolve() / ".locks"
-        self._timeout = timeout_seconds
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: MediaKey) -> AsyncIterator[None]:
-        self._dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._dir / f"render-{key.value[:3]}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + self._timeout
-            delay = 0.005
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise Overloaded(
-                            "waited too long for the same chart to render", 5
-                        ) from None
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 0.05)
-            yield
-        finally:
-            os.close(fd)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from piccolo.columns import Column
+
 from adapters.persistence.tables import ApiTokenTable, ProducerTable, UserTable
 from domain.accounts.model import ApiToken, Producer, User
 from domain.errors import AlreadyExists
@@ -17,9 +19,8 @@ def as_uuid(value: Any) -> UUID:
 
 def as_utc(value: Any) -> datetime:
     """Piccolo's SQLite adapter can hand back naive datetimes; they are stored in UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class PiccoloUserRepository:
@@ -77,6 +78,8 @@ def producer_from_row(row: dict[str, Any]) -> Producer:
         previous_secret=row["previous_secret"],
         previous_secret_valid_until=as_utc(valid_until) if valid_until is not None else None,
         created_at=as_utc(row["created_at"]),
+        tradingview_token_hash=row["tradingview_token_hash"],
+        allowed_cidrs=tuple(row["allowed_cidrs"].split()),
     )
 
 
@@ -96,8 +99,9 @@ class PiccoloProducerRepository:
         return producer_from_row(row) if row is not None else None
 
     async def save(self, producer: Producer) -> None:
-        columns = _producer_columns(producer)
-        del columns["id"]
+        columns: dict[Column | str, Any] = {
+            name: value for name, value in _producer_columns(producer).items() if name != "id"
+        }
         await ProducerTable.update(columns).where(ProducerTable.id == producer.id)
 
     async def list(self) -> list[Producer]:
@@ -115,4 +119,6 @@ def _producer_columns(p: Producer) -> dict[str, Any]:
         "previous_secret": p.previous_secret,
         "previous_secret_valid_until": p.previous_secret_valid_until,
         "created_at": p.created_at,
+        "tradingview_token_hash": p.tradingview_token_hash,
+        "allowed_cidrs": " ".join(p.allowed_cidrs),
     }

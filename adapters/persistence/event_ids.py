@@ -6,12 +6,9 @@ Why ids are dense and visible in order: docs/lifecycle.md.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from piccolo.engine.base import Engine
-from piccolo.querystring import QueryString
-
+from adapters.persistence.engine import Database
 from domain.lifecycle.events import SignalEvent
 
 # BEGIN IMMEDIATE holds the database write lock for the whole transaction, so this only counts.
@@ -25,20 +22,14 @@ _INSERT_EVENT = (
 )
 
 
-async def run(engine: Engine[Any], sql: str, *args: Any) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] | None = await engine.run_querystring(QueryString(sql, *args))
-    return rows or []
-
-
-async def next_event_id(engine: Engine[Any], user_id: UUID) -> int:
+async def next_event_id(db: Database, user_id: UUID) -> int:
     """Call inside a SQLite write transaction, as its last step before the event insert."""
-    rows = await run(engine, _NEXT_EVENT_ID, user_id)
+    rows = await db.run(_NEXT_EVENT_ID, user_id)
     return int(rows[0]["last_id"])
 
 
-async def insert_event(engine: Engine[Any], event: SignalEvent) -> None:
-    await run(
-        engine,
+async def insert_event(db: Database, event: SignalEvent) -> None:
+    await db.run(
         _INSERT_EVENT,
         event.user_id,
         event.id,

@@ -13,13 +13,9 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
-
-from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-from piccolo.querystring import QueryString
 
 import migrations
+from adapters.persistence.engine import Database
 
 _LOCK_KEY = 7_203_114_551  # arbitrary, fixed: the advisory lock that serialises migrators
 
@@ -45,33 +41,17 @@ def discover() -> list[Migration]:
     return found
 
 
-def _dialect(engine: Engine[Any]) -> str:
-    return "sqlite" if isinstance(engine, SQLiteEngine) else "postgres"
-
-
-async def _run(engine: Engine[Any], sql: str, *args: Any) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = await engine.run_querystring(QueryString(sql, *args))
-    return result or []
-
-
-def _transaction(engine: Engine[Any]) -> Any:
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
-
-
-async def _prepare(engine: Engine[Any]) -> None:
-    if not isinstance(engine, SQLiteEngine):
-        await _run(engine, "SELECT pg_advisory_xact_lock({})", _LOCK_KEY)
-    await _run(
-        engine,
+async def _prepare(db: Database) -> None:
+    if db.dialect == "postgres":
+        await db.run("SELECT pg_advisory_xact_lock({})", _LOCK_KEY)
+    await db.run(
         'CREATE TABLE IF NOT EXISTS "schema_migration" '
         '("id" VARCHAR(100) PRIMARY KEY NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL '
         "DEFAULT current_timestamp)",
     )
 
 
-async def _enable_wal(engine: SQLiteEngine) -> None:
+async def _enable_wal(db: Database) -> None:
     """WAL lets readers run while a writer commits, across processes (a persistent setting).
 
     Switching the journal mode needs the database to itself and SQLite's busy handler does not
@@ -79,10 +59,10 @@ async def _enable_wal(engine: SQLiteEngine) -> None:
     """
     for attempt in range(100):
         try:
-            rows = await _run(engine, "PRAGMA journal_mode")
+            rows = await db.run("PRAGMA journal_mode")
             if rows and str(next(iter(rows[0].values()))).lower() == "wal":
                 return
-            await _run(engine, "PRAGMA journal_mode=WAL")
+            await db.run("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError:
             if attempt == 99:
@@ -90,39 +70,39 @@ async def _enable_wal(engine: SQLiteEngine) -> None:
             await asyncio.sleep(0.05)
 
 
-async def applied_ids(engine: Engine[Any]) -> list[str]:
-    rows = await _run(engine, 'SELECT "id" FROM "schema_migration" ORDER BY "id"')
+async def applied_ids(db: Database) -> list[str]:
+    rows = await db.run('SELECT "id" FROM "schema_migration" ORDER BY "id"')
     return [str(r["id"]) for r in rows]
 
 
-async def migrate_forwards(engine: Engine[Any]) -> list[str]:
+async def migrate_forwards(db: Database) -> list[str]:
     """Apply every pending migration; return the ids applied now (empty when up to date)."""
-    if isinstance(engine, SQLiteEngine):
-        await _enable_wal(engine)
+    if db.dialect == "sqlite":
+        await _enable_wal(db)
     applied_now: list[str] = []
-    async with _transaction(engine):
-        await _prepare(engine)
-        done = set(await applied_ids(engine))
+    async with db.write_transaction():
+        await _prepare(db)
+        done = set(await applied_ids(db))
         for migration in discover():
             if migration.id in done:
                 continue
-            for statement in migration.forwards(_dialect(engine)):
-                await _run(engine, statement)
-            await _run(engine, 'INSERT INTO "schema_migration" ("id") VALUES ({})', migration.id)
+            for statement in migration.forwards(db.dialect):
+                await db.run(statement)
+            await db.run('INSERT INTO "schema_migration" ("id") VALUES ({})', migration.id)
             applied_now.append(migration.id)
     return applied_now
 
 
-async def migrate_backwards(engine: Engine[Any], steps: int = 1) -> list[str]:
+async def migrate_backwards(db: Database, steps: int = 1) -> list[str]:
     """Undo the last `steps` applied migrations; return the ids undone."""
     undone: list[str] = []
-    async with _transaction(engine):
-        await _prepare(engine)
-        done = await applied_ids(engine)
+    async with db.write_transaction():
+        await _prepare(db)
+        done = await applied_ids(db)
         by_id = {m.id: m for m in discover()}
         for migration_id in reversed(done[-steps:] if steps else []):
-            for statement in by_id[migration_id].backwards(_dialect(engine)):
-                await _run(engine, statement)
-            await _run(engine, 'DELETE FROM "schema_migration" WHERE "id" = {}', migration_id)
+            for statement in by_id[migration_id].backwards(db.dialect):
+                await db.run(statement)
+            await db.run('DELETE FROM "schema_migration" WHERE "id" = {}', migration_id)
             undone.append(migration_id)
     return undone

@@ -13,13 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import TransactionType
-
 from adapters.persistence.account_repositories import as_utc, as_uuid
-from adapters.persistence.event_ids import insert_event, next_event_id, run
-from adapters.persistence.signal_repository import pg_pool, signal_from_row
+from adapters.persistence.engine import Database
+from adapters.persistence.event_ids import insert_event, next_event_id
+from adapters.persistence.signal_repository import signal_from_row
 from adapters.persistence.tables import SignalEventTable, SignalTable
 from domain.lifecycle.events import EventType, SignalEvent
 from domain.lifecycle.ports import Applied, Refused, Transition
@@ -89,12 +86,11 @@ def _changes(after: Signal) -> tuple[Any, ...]:
 class PiccoloSignalLifecycle:
     """SignalTransitions and SignalEventLog on the tables of migrations/m0003."""
 
-    def __init__(self, engine: Engine[Any]) -> None:
-        self._engine = engine
-        self._postgres = isinstance(engine, PostgresEngine)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def apply(self, transition: Transition) -> Applied | Refused:
-        if self._postgres:
+        if self._db.dialect == "postgres":
             event_id = await self._apply_postgres(transition)
         else:
             event_id = await self._apply_sqlite(transition)
@@ -105,7 +101,7 @@ class PiccoloSignalLifecycle:
 
     async def _apply_postgres(self, t: Transition) -> int | None:
         before, after = t.before, t.after
-        event_id = await pg_pool(self._engine).fetchval(
+        event_id = await self._db.pool.fetchval(
             _PG_TRANSITION,
             before.id,
             before.status.value,
@@ -119,9 +115,8 @@ class PiccoloSignalLifecycle:
 
     async def _apply_sqlite(self, t: Transition) -> int | None:
         before, after = t.before, t.after
-        async with self._engine.transaction(transaction_type=TransactionType.immediate):
-            moved = await run(
-                self._engine,
+        async with self._db.write_transaction():
+            moved = await self._db.run(
                 _SQLITE_UPDATE,
                 *_changes(after),
                 before.id,
@@ -130,8 +125,8 @@ class PiccoloSignalLifecycle:
             )
             if not moved:
                 return None
-            event_id = await next_event_id(self._engine, after.user_id)
-            await insert_event(self._engine, _transition_event(t, event_id))
+            event_id = await next_event_id(self._db, after.user_id)
+            await insert_event(self._db, _transition_event(t, event_id))
         return event_id
 
     async def _current(self, signal_id: UUID) -> Signal | None:
@@ -139,8 +134,8 @@ class PiccoloSignalLifecycle:
         return signal_from_row(row) if row is not None else None
 
     async def for_signal(self, signal_id: UUID) -> Sequence[SignalEvent]:
-        if self._postgres:
-            await pg_pool(self._engine).execute(_PG_ASSIGN_IDS_OF_SIGNAL, signal_id)
+        if self._db.dialect == "postgres":
+            await self._db.pool.execute(_PG_ASSIGN_IDS_OF_SIGNAL, signal_id)
         rows = (
             await SignalEventTable.select()
             .where((SignalEventTable.signal_id == signal_id) & SignalEventTable.id.is_not_null())
@@ -151,8 +146,8 @@ class PiccoloSignalLifecycle:
     async def for_user_after(
         self, user_id: UUID, after_id: int, limit: int
     ) -> Sequence[SignalEvent]:
-        if self._postgres:
-            await pg_pool(self._engine).execute(_PG_ASSIGN_IDS, user_id)
+        if self._db.dialect == "postgres":
+            await self._db.pool.execute(_PG_ASSIGN_IDS, user_id)
         rows = (
             await SignalEventTable.select()
             .where((SignalEventTable.user_id == user_id) & (SignalEventTable.id > after_id))

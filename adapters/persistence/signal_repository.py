@@ -21,11 +21,9 @@ from uuid import UUID
 
 import msgspec
 from piccolo.custom_types import Combinable
-from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import TransactionType
 
 from adapters.persistence.account_repositories import as_utc, as_uuid
+from adapters.persistence.engine import Database
 from adapters.persistence.event_ids import insert_event, next_event_id
 from adapters.persistence.tables import SignalTable
 from domain.errors import AlreadyExists
@@ -39,12 +37,6 @@ _PG_INSERT_UNLESS_DUPLICATE = (
     "SELECT existing_id, reason FROM signal_insert_unless_duplicate("
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 )
-
-
-def pg_pool(engine: Engine[Any]) -> Any:
-    """The asyncpg pool Piccolo's PostgresEngine opened at start-up (engine.start)."""
-    assert isinstance(engine, PostgresEngine) and engine.pool is not None
-    return engine.pool
 
 
 def _lock_key(signal: Signal) -> int:
@@ -105,12 +97,11 @@ def _utc_or_none(value: Any) -> datetime | None:
 
 
 class PiccoloSignalRepository:
-    def __init__(self, engine: Engine[Any]) -> None:
-        self._engine = engine
-        self._postgres = isinstance(engine, PostgresEngine)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add(self, signal: Signal, dedup_window_seconds: int) -> Signal:
-        if self._postgres:
+        if self._db.dialect == "postgres":
             await self._add_postgres(signal, dedup_window_seconds)
         else:
             await self._add_sqlite(signal, dedup_window_seconds)
@@ -119,7 +110,7 @@ class PiccoloSignalRepository:
     async def _add_postgres(self, signal: Signal, window_seconds: int) -> None:
         # The hot path: one autocommitted call on Piccolo's asyncpg pool, no query building.
         lower, upper = _window(signal, window_seconds)
-        row = await pg_pool(self._engine).fetchrow(
+        row = await self._db.pool.fetchrow(
             _PG_INSERT_UNLESS_DUPLICATE,
             signal.id,
             signal.user_id,
@@ -143,7 +134,7 @@ class PiccoloSignalRepository:
     async def _add_sqlite(self, signal: Signal, window_seconds: int) -> None:
         # BEGIN IMMEDIATE takes SQLite's write lock up front: check and insert cannot interleave
         # with another writer, in this process or another.
-        async with self._engine.transaction(transaction_type=TransactionType.immediate):
+        async with self._db.write_transaction():
             if window_seconds > 0:
                 lower, upper = _window(signal, window_seconds)
                 row = (
@@ -188,8 +179,8 @@ class PiccoloSignalRepository:
                     updated_at=signal.updated_at,
                 )
             )
-            event_id = await next_event_id(self._engine, signal.user_id)
-            await insert_event(self._engine, _created_event(signal, event_id))
+            event_id = await next_event_id(self._db, signal.user_id)
+            await insert_event(self._db, _created_event(signal, event_id))
 
     async def get(self, signal_id: UUID) -> Signal | None:
         row = await SignalTable.select().where(SignalTable.id == signal_id).first()

@@ -45,6 +45,10 @@ class ProducerTable(Table, tablename="producer"):
     previous_secret = Varchar(length=128, null=True, default=None)
     previous_secret_valid_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # SPEC §11 (migration 0004): sha256 hex of the TradingView URL token, and the CIDRs that
+    # may use it, space-separated in canonical form ('' = any address).
+    tradingview_token_hash = Varchar(length=64, null=True, default=None, unique=True)
+    allowed_cidrs = Text(default="")
 
 
 class SignalTable(Table, tablename="signal"):

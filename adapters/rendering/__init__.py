@@ -1,1 +1,2 @@
-"""Chart rendering: matplotlib in a process pool."""
+"""Chart rendering: `renderer.MatplotlibChartRenderer` (the ChartRenderer port, a process pool)
+runs the drawing code of the `charts` package in its worker processes."""

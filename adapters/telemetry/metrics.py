@@ -17,6 +17,9 @@ from domain.lifecycle.machine import TRANSITIONS
 
 CHART_TYPES = ("candlestick", "equity", "histogram")
 REJECT_REASONS = ("signature", "duplicate", "too_large", "invalid")
+# The ways in (domain.producer_auth.SignalSource); a separate series so that the SPEC's
+# label sets of signals_ingested_total and signals_rejected_total stay exactly as they are.
+SIGNAL_SOURCES = ("hmac", "standard_webhooks", "tradingview")
 
 
 @dataclass
@@ -30,6 +33,18 @@ class Metrics:
         )
         self.signals_rejected = Counter(
             "signals_rejected_total", "Signals refused, by reason", ["reason"], registry=r
+        )
+        self.signals_ingested_by_source = Counter(
+            "signals_ingested_by_source_total",
+            "Signals stored, by way in",
+            ["source"],
+            registry=r,
+        )
+        self.signals_rejected_by_source = Counter(
+            "signals_rejected_by_source_total",
+            "Signals refused, by way in and reason",
+            ["source", "reason"],
+            registry=r,
         )
         self.signals_create_seconds = Histogram(
             "signals_create_seconds",
@@ -68,6 +83,10 @@ class Metrics:
         # Pre-create the fixed label sets so they show up at 0 before the first event.
         for reason in REJECT_REASONS:
             self.signals_rejected.labels(reason=reason)
+            for source in SIGNAL_SOURCES:
+                self.signals_rejected_by_source.labels(source=source, reason=reason)
+        for source in SIGNAL_SOURCES:
+            self.signals_ingested_by_source.labels(source=source)
         for from_status, targets in TRANSITIONS.items():
             for to_status in targets:
                 self.signals_transitions.labels(from_status.value, to_status.value)

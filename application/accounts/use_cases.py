@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID, uuid4
@@ -25,6 +26,7 @@ from domain.accounts.ports import (
 )
 from domain.errors import AlreadyExists, InvalidInput, NotFound, Unauthenticated
 from domain.identity import Caller
+from domain.producer_auth import hash_url_token, normalise_cidrs, standard_webhooks_secret
 
 DEFAULT_ROTATION_GRACE_SECONDS = 86400
 
@@ -42,8 +44,28 @@ class CreatedUser:
 
 @dataclass(frozen=True, slots=True)
 class IssuedSecret:
+    """What `producers create` / `producers rotate` show once (SPEC §8, §11)."""
+
     producer_id: str
     secret: str
+    # The same key in Standard Webhooks form: "whsec_" + base64 of the secret's bytes.
+    standard_webhooks_secret: str
+    # The TradingView URL token, when one was asked for (the URL is the entry point's).
+    tradingview_token: str | None = None
+
+    @classmethod
+    def of(
+        cls, producer_id: str, secret: str, tradingview_token: str | None = None
+    ) -> IssuedSecret:
+        return cls(producer_id, secret, standard_webhooks_secret(secret), tradingview_token)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedUrlToken:
+    """A new TradingView URL token (`producers rotate ID --tradingview`), shown once."""
+
+    producer_id: str
+    tradingview_token: str
 
 
 class CreateUser:
@@ -120,17 +142,25 @@ class CreateProducer:
         self._default_window = default_dedup_window_seconds
 
     async def __call__(
-        self, producer_id: str, user_id: UUID, dedup_window_seconds: int | None = None
+        self,
+        producer_id: str,
+        user_id: UUID,
+        dedup_window_seconds: int | None = None,
+        *,
+        tradingview: bool = False,
+        allowed_cidrs: Sequence[str] = (),
     ) -> IssuedSecret:
         producer_id = validate_producer_id(producer_id)
         window = validate_dedup_window(
             self._default_window if dedup_window_seconds is None else dedup_window_seconds
         )
+        cidrs = normalise_cidrs(allowed_cidrs)
         if await self._users.get(user_id) is None:
             raise NotFound(f"no user {user_id}")
         if await self._producers.get(producer_id) is not None:
             raise AlreadyExists(f"producer {producer_id} already exists", producer_id)
         secret = self._secrets.new_secret()
+        url_token = self._secrets.new_url_token() if tradingview else None
         await self._producers.add(
             Producer(
                 id=producer_id,
@@ -141,9 +171,11 @@ class CreateProducer:
                 previous_secret=None,
                 previous_secret_valid_until=None,
                 created_at=self._clock.now(),
+                tradingview_token_hash=hash_url_token(url_token) if url_token else None,
+                allowed_cidrs=cidrs,
             )
         )
-        return IssuedSecret(producer_id, secret)
+        return IssuedSecret.of(producer_id, secret, url_token)
 
 
 class RotateProducerSecret:
@@ -169,7 +201,39 @@ class RotateProducerSecret:
                 previous_secret_valid_until=self._clock.now() + timedelta(seconds=grace_seconds),
             )
         )
-        return IssuedSecret(producer_id, secret)
+        return IssuedSecret.of(producer_id, secret)
+
+
+class RotateTradingViewToken:
+    """Issue a new TradingView URL token; the old one stops at once (no grace: a URL that
+    leaked is the usual reason to rotate it). The HMAC secret is left as it is."""
+
+    def __init__(self, producers: ProducerRepository, secrets: SecretGenerator) -> None:
+        self._producers, self._secrets = producers, secrets
+
+    async def __call__(self, producer_id: str) -> IssuedUrlToken:
+        producer = await self._producers.get(producer_id)
+        if producer is None:
+            raise NotFound(f"no producer {producer_id}")
+        token = self._secrets.new_url_token()
+        await self._producers.save(replace(producer, tradingview_token_hash=hash_url_token(token)))
+        return IssuedUrlToken(producer_id, token)
+
+
+class SetProducerAllowedCidrs:
+    """Replace the CIDRs that may use the producer's TradingView URL (empty = any address)."""
+
+    def __init__(self, producers: ProducerRepository) -> None:
+        self._producers = producers
+
+    async def __call__(self, producer_id: str, allowed_cidrs: Sequence[str]) -> Producer:
+        cidrs = normalise_cidrs(allowed_cidrs)
+        producer = await self._producers.get(producer_id)
+        if producer is None:
+            raise NotFound(f"no producer {producer_id}")
+        changed = replace(producer, allowed_cidrs=cidrs)
+        await self._producers.save(changed)
+        return changed
 
 
 class DisableProducer:

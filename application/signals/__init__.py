@@ -1,6 +1,11 @@
 """Signal use cases: ingestion (producers) and reads (users)."""
 
-from application.signals.ingest import IngestPolicy, IngestSignal, IngestSignalRequest
+from application.signals.ingest import (
+    IngestPolicy,
+    IngestSignal,
+    IngestSignalRequest,
+    TradingViewAlert,
+)
 from application.signals.reads import GetSignal, ListSignals, ListSignalsRequest, SignalListing
 
 __all__ = [
@@ -11,4 +16,5 @@ __all__ = [
     "ListSignals",
     "ListSignalsRequest",
     "SignalListing",
+    "TradingViewAlert",
 ]

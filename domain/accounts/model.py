@@ -39,6 +39,10 @@ class Producer:
     previous_secret: str | None
     previous_secret_valid_until: datetime | None
     created_at: datetime
+    # SHA-256 of the TradingView URL token (SPEC §11); None when none was issued.
+    tradingview_token_hash: str | None = None
+    # Canonical CIDRs that may use the URL token; empty = any address.
+    allowed_cidrs: tuple[str, ...] = ()
 
     def active_secrets(self, now: datetime) -> tuple[str, ...]:
         """The current secret, plus the previous one while its rotation grace lasts."""

@@ -32,8 +32,9 @@ POINTS_MIN, POINTS_MAX = 2, 100_000
 VALUES_MIN, VALUES_MAX = 1, 1_000_000
 BINS_MIN, BINS_MAX, BINS_DEFAULT = 1, 200, 30
 COLOR_DEFAULT: Final = "#1f77b4"
+COLOR_PATTERN: Final = "^#[0-9a-fA-F]{6}$"  # anchored: JSON Schema searches, we fullmatch
 
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_COLOR = re.compile(COLOR_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _WHITESPACE = re.compile(r"\s+")
 

@@ -12,7 +12,8 @@ from domain.errors import Unauthenticated
 # One detail for every failure, so a caller cannot tell an unknown producer from a bad signature.
 UNAUTHENTICATED_DETAIL = "invalid or missing producer credentials"
 
-_TIMESTAMP = re.compile(r"-?[0-9]{1,15}")
+# Unix seconds as sent: an optional sign and up to 15 digits (no float, no whitespace).
+TIMESTAMP_PATTERN = re.compile(r"-?[0-9]{1,15}")
 # Verified against when the producer is unknown, so that path costs the same as a real check.
 _DECOY_SECRET = b"signalhub-decoy-secret-never-valid"
 
@@ -37,7 +38,7 @@ def verify_signature(
     tolerance_seconds: int,
 ) -> None:
     """Raise Unauthenticated unless `signature` is valid under one of `secrets` and fresh."""
-    if timestamp is None or signature is None or not _TIMESTAMP.fullmatch(timestamp):
+    if timestamp is None or signature is None or not TIMESTAMP_PATTERN.fullmatch(timestamp):
         raise unauthenticated()
     given = signature.encode("utf-8", "replace")
     message = timestamp.encode("ascii") + b"." + body

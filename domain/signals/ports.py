@@ -50,12 +50,18 @@ class SignalRepository(Protocol):
 class ProducerDirectory(Protocol):
     async def get(self, producer_id: str) -> Producer | None: ...
 
+    async def get_by_tradingview_token(self, token_hash: str) -> Producer | None:
+        """The producer whose TradingView URL token hashes to `token_hash` (SPEC §11)."""
+        ...
+
 
 class SignalMetrics(Protocol):
-    def ingested(self, instrument: str, side: Side) -> None: ...
+    def ingested(self, instrument: str, side: Side, source: str = "hmac") -> None:
+        """`source` is a SignalSource value: hmac, standard_webhooks or tradingview."""
+        ...
 
-    def rejected(self, reason: str) -> None:
-        """`reason` is one of signature, duplicate, too_large, invalid."""
+    def rejected(self, reason: str, source: str = "hmac") -> None:
+        """`reason` is one of signature, duplicate, too_large, invalid; `source` as above."""
         ...
 
     def observe_create_seconds(self, seconds: float) -> None: ...

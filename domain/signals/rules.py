@@ -15,8 +15,14 @@ ALLOWED_FIELDS = frozenset(
     {"instrument", "side", "price", "time", "version", "external_id", "payload"}
 )
 DEFAULT_VERSION = "1"
+INSTRUMENT_MIN_LENGTH, INSTRUMENT_MAX_LENGTH = 2, 32
+# Anchored so that JSON Schema (a search) and fullmatch agree.
+# `:` so that exchange-prefixed tickers (BINANCE:BTCUSDT, as TradingView sends them) fit.
+INSTRUMENT_PATTERN = rf"^[A-Za-z0-9._/:-]{{{INSTRUMENT_MIN_LENGTH},{INSTRUMENT_MAX_LENGTH}}}$"
+VERSION_MAX_LENGTH = 32
+EXTERNAL_ID_MAX_LENGTH = 128
 
-_INSTRUMENT = re.compile(r"[A-Za-z0-9._/-]{2,32}")
+_INSTRUMENT = re.compile(INSTRUMENT_PATTERN)
 # RFC 3339 date-time; the offset is mandatory. 't'/'z' and a space separator are allowed by it.
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
@@ -46,8 +52,8 @@ def parse_signal_fields(document: object, received_at: datetime) -> SignalFields
         side=_side(document.get("side")),
         price=_price(document.get("price")),
         time=_time(document.get("time"), received_at),
-        version=_text(document.get("version"), "version", 32) or DEFAULT_VERSION,
-        external_id=_text(document.get("external_id"), "external_id", 128),
+        version=_text(document.get("version"), "version", VERSION_MAX_LENGTH) or DEFAULT_VERSION,
+        external_id=_text(document.get("external_id"), "external_id", EXTERNAL_ID_MAX_LENGTH),
         payload=_payload(document.get("payload")),
     )
 
@@ -56,7 +62,11 @@ def normalise_instrument(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("instrument", "required string")
     if not _INSTRUMENT.fullmatch(value):
-        raise InvalidInput("instrument", "must be 2-32 characters of A-Z 0-9 . _ - /")
+        raise InvalidInput(
+            "instrument",
+            f"must be {INSTRUMENT_MIN_LENGTH}-{INSTRUMENT_MAX_LENGTH} characters of "
+            "A-Z 0-9 . _ - / :",
+        )
     return value.upper()
 
 

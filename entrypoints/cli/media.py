@@ -8,33 +8,28 @@ file finishes it.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
 from domain.media.ports import PurgeMode
+from entrypoints.bootstrap import build_container
+from entrypoints.cli.common import Verbs
 from entrypoints.settings import Settings
 
 
 async def cmd_media_stats(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    usage = await _container(settings).media_stats()
+    # Not started: the media use cases need no database connection and no render pool.
+    usage = await build_container(settings).media_stats()
     return {"files": usage.files, "bytes": usage.bytes, "expired_files": usage.expired_files}
 
 
 async def cmd_media_purge(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     mode = PurgeMode.ALL if args.all else PurgeMode.EXPIRED
-    report = await _container(settings).purge_media(mode, args.dry_run)
+    report = await build_container(settings).purge_media(mode, args.dry_run)
     return {
         "deleted_files": report.deleted_files,
         "freed_bytes": report.freed_bytes,
         "dry_run": report.dry_run,
     }
-
-
-def _container(settings: Settings) -> Any:
-    from entrypoints.bootstrap import build_container
-
-    # Not started: the media use cases need no database connection and no render pool.
-    return build_container(settings)
 
 
 def _text_stats(r: dict[str, Any]) -> str:
@@ -46,22 +41,11 @@ def _text_purge(r: dict[str, Any]) -> str:
     return f"{verb} {r['deleted_files']} files, {r['freed_bytes']} bytes"
 
 
-def register(verbs: Any, verb: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add the `media` verbs to the CLI's sub-parsers (called from entrypoints/cli/main.py)."""
-    from entrypoints.cli.main import _Parser
-
-    media = verbs.add_parser("media", help="inspect and purge the chart cache").add_subparsers(
-        dest="action", required=True, parser_class=_Parser
-    )
-    verb(
-        media, "stats", cmd_media_stats, "files, bytes and expired files in MEDIA_DIR", _text_stats
-    )
-    purge = verb(
-        media,
-        "purge",
-        cmd_media_purge,
-        "delete cached charts (default: only expired ones)",
-        _text_purge,
+def register(verbs: Verbs) -> None:
+    media = verbs.group("media", "inspect and purge the chart cache")
+    media.add("stats", cmd_media_stats, "files, bytes and expired files in MEDIA_DIR", _text_stats)
+    purge = media.add(
+        "purge", cmd_media_purge, "delete cached charts (default: only expired ones)", _text_purge
     )
     which = purge.add_mutually_exclusive_group()
     which.add_argument("--expired", action="store_true", help="only expired charts (default)")

@@ -2,19 +2,51 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+import structlog
+import uvicorn
+
+from adapters.telemetry.logging import configure_logging
+from entrypoints.bootstrap import Container
+from entrypoints.cli.common import CliError, Verbs, with_started_container
 from entrypoints.settings import Settings
 
 
-def _prepare_metrics_dir() -> Path | None:
-    """Each start gets a clean PROMETHEUS_MULTIPROC_DIR, set before prometheus_client loads.
+def register(verbs: Verbs) -> None:
+    serve = verbs.add_blocking("serve", run, "run the HTTP server (applies migrations first)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1)
 
-    Returns the folder when this process made it (and so removes it on exit).
+
+def run(args: argparse.Namespace, settings: Settings) -> None:
+    workers: int = args.workers
+    port: int | None = args.port
+    if not 1 <= workers <= 64:
+        raise CliError(f"--workers must be 1-64, got {workers}")
+    if port is not None and not 1 <= port <= 65535:
+        raise CliError(f"--port must be 1-65535, got {port}")
+    made_metrics_dir = _prepare_metrics_dir(workers)
+    try:
+        _run(settings, args.host, port, workers)
+    finally:
+        if made_metrics_dir is not None:
+            shutil.rmtree(made_metrics_dir, ignore_errors=True)
+
+
+def _prepare_metrics_dir(workers: int) -> Path | None:
+    """Several workers share their figures through a clean PROMETHEUS_MULTIPROC_DIR.
+
+    Set here, before uvicorn starts the worker processes (prometheus_client reads it when it
+    is imported, which this process has already done: one worker keeps its figures in
+    memory). A folder given in the environment is wiped; one made here is returned, so that
+    it is removed on exit.
     """
     existing = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if existing:
@@ -23,48 +55,20 @@ def _prepare_metrics_dir() -> Path | None:
             shutil.rmtree(path)
         path.mkdir(parents=True)
         return None
+    if workers == 1:
+        return None
     made = tempfile.mkdtemp(prefix="signalhub-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
     return Path(made)
 
 
-async def _migrate(settings: Settings) -> list[str]:
-    from entrypoints.bootstrap import build_container
-
-    container = build_container(settings)
-    await container.start()
-    try:
-        return await container.migrate()
-    finally:
-        await container.stop()
-
-
-def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
-    from entrypoints.cli.main import CliError
-
-    if not 1 <= workers <= 64:
-        raise CliError(f"--workers must be 1-64, got {workers}")
-    if port is not None and not 1 <= port <= 65535:
-        raise CliError(f"--port must be 1-65535, got {port}")
-    made_metrics_dir = _prepare_metrics_dir()
-    try:
-        _run(settings, host, port, workers)
-    finally:
-        if made_metrics_dir is not None:
-            shutil.rmtree(made_metrics_dir, ignore_errors=True)
-
-
 def _run(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
-    import structlog
-    import uvicorn
-
-    from adapters.telemetry.logging import configure_logging
-    from entrypoints.cli.main import CliError
-
     configure_logging(settings.log_level, settings.log_format)
     log = structlog.get_logger("signalhub.serve")
     try:
-        applied = asyncio.run(_migrate(settings))
+        applied = asyncio.run(
+            with_started_container(settings, Container.migrate, migrate_first=False)
+        )
     except Exception as exc:  # unreachable, refused, missing database: one line, no traceback
         raise CliError(f"cannot migrate the database: {type(exc).__name__}: {exc}") from exc
     log.info("migrations_applied", applied=applied, engine=settings.database.engine)

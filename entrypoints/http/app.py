@@ -11,10 +11,13 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from adapters.telemetry.logging import configure_logging
 from entrypoints.bootstrap import Container, build_container
-from entrypoints.http.auth import CALLER_DEPENDENCY, SECURITY_COMPONENTS
+from entrypoints.http.auth import SECURITY_COMPONENTS, provide_caller
+from entrypoints.http.charts import ChartsController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
+from entrypoints.http.signals import SignalsController
 from entrypoints.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -23,28 +26,11 @@ API_VERSION = "1.0.0"
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     container = container or build_container(settings)
-    route_handlers: list[Any] = [OperationsController]
-    # --- signals wiring (routes) ---
-    from entrypoints.http.signals import SignalsController
-
-    route_handlers.append(SignalsController)
-    # --- media wiring (routes) ---
-    from functools import partial
-
-    from entrypoints.http.charts import ChartsController, MediaController
-
-    route_handlers.extend([ChartsController, MediaController])
-    # Warm the render workers in the background: the server answers meanwhile.
-    container.on_start.append(partial(container.chart_renderer.start, wait=False))
-    # --- end wiring (routes) ---
-    app = Litestar(
-        route_handlers=route_handlers,
-        dependencies={
-            "container": Provide(lambda: container, sync_to_thread=False, use_cache=True),
-            "caller": CALLER_DEPENDENCY,
-        },
+    return Litestar(
+        route_handlers=[OperationsController, SignalsController, ChartsController, MediaController],
+        dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[container.start],
+        on_startup=[container.start, container.warm_up],
         on_shutdown=[container.stop],
         openapi_config=OpenAPIConfig(
             title="signalhub",
@@ -56,13 +42,37 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         logging_config=None,
         debug=False,
     )
-    app.state.container = container
-    return app
+
+
+def dependencies(container: Container) -> dict[str, Provide]:
+    """What handlers may ask for by parameter name: the caller, use cases, settings, metrics."""
+    provided: dict[str, object] = {
+        "settings": container.settings,
+        "metrics": container.metrics,
+        "check_readiness": container.check_readiness,
+        "authenticate": container.authenticate,
+        "ingest_signal": container.ingest_signal,
+        "get_signal": container.get_signal,
+        "list_signals": container.list_signals,
+        "render_chart": container.render_chart,
+        "get_media": container.get_media,
+    }
+    return {
+        "caller": Provide(provide_caller),
+        **{name: _constant(value) for name, value in provided.items()},
+    }
+
+
+def _constant(value: object) -> Provide:
+    def provide() -> object:
+        return value
+
+    return Provide(provide, sync_to_thread=False, use_cache=True)
 
 
 def asgi_app() -> Any:
     """Factory for uvicorn: settings from the environment, logging, the wrapped app."""
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
-    return RequestContextMiddleware(app, app.state.container.metrics)
+    container = build_container(settings)
+    return RequestContextMiddleware(create_app(settings, container), container.metrics)

@@ -8,8 +8,8 @@ from litestar import Request
 from litestar.di import Provide
 from litestar.openapi.spec import Components, SecurityScheme
 
+from application.accounts.use_cases import AuthenticateToken
 from domain.identity import Caller
-from entrypoints.bootstrap import Container
 
 BEARER_SCHEME = "BearerToken"
 SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
@@ -28,8 +28,10 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip() or None
 
 
-async def provide_caller(request: Request[Any, Any, Any], container: Container) -> Caller:
-    return await container.authenticate(bearer_token(request))
+async def provide_caller(
+    request: Request[Any, Any, Any], authenticate: AuthenticateToken
+) -> Caller:
+    return await authenticate(bearer_token(request))
 
 
 CALLER_DEPENDENCY = Provide(provide_caller)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
-from pathlib import Path
-from typing import Any
 
 import msgspec
 from litestar import Controller, MediaType, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from adapters.persistence.engine import ping
-from entrypoints.bootstrap import Container
+from adapters.telemetry.metrics import Metrics
+from application.operations.readiness import CheckReadiness
 from entrypoints.http.errors import error_responses
 
 
@@ -25,17 +21,6 @@ class Readiness(msgspec.Struct):
     status: str
     database: bool
     media_dir_writable: bool
-
-
-def media_dir_writable(media_dir: Path) -> bool:
-    try:
-        media_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=media_dir, prefix=".ready-")
-        os.close(fd)
-        os.unlink(name)
-    except OSError:
-        return False
-    return True
 
 
 class OperationsController(Controller):
@@ -50,16 +35,16 @@ class OperationsController(Controller):
         summary="Readiness: the database answers and MEDIA_DIR is writable",
         responses=error_responses(503),
     )
-    async def readyz(self, container: Container) -> Response[Readiness]:
-        database = await ping(container.engine)
-        writable = await asyncio.to_thread(media_dir_writable, container.settings.media_dir)
-        ok = database and writable
+    async def readyz(self, check_readiness: CheckReadiness) -> Response[Readiness]:
+        report = await check_readiness()
         body = Readiness(
-            status="ok" if ok else "unavailable", database=database, media_dir_writable=writable
+            status="ok" if report.ready else "unavailable",
+            database=report.database,
+            media_dir_writable=report.media_dir_writable,
         )
-        return Response(body, status_code=200 if ok else 503)
+        return Response(body, status_code=200 if report.ready else 503)
 
     @get("/metrics", summary="Prometheus metrics", media_type=MediaType.TEXT)
-    async def metrics(self, container: Container) -> Response[Any]:
-        body = await asyncio.to_thread(container.metrics.render_latest)
+    async def metrics(self, metrics: Metrics) -> Response[bytes]:
+        body = await asyncio.to_thread(metrics.render_latest)
         return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,158 +1,19 @@
 """Black-box fixtures: a real `signalhub serve` process on a free port, and CLI subprocesses.
 
-Use the `signalhub_env` fixture for a fresh environment (SQLite or PostgreSQL, own MEDIA_DIR),
-`cli` to run verbs, and `start_server` to run servers that are stopped after the test.
+Use `cli` (or `sqlite_cli`, `pg_cli`) to run verbs against a fresh database (SQLite or
+PostgreSQL) with its own MEDIA_DIR, and `start_server` for servers stopped after the test. The
+helpers behind them (Cli, Server, launch, signed_headers) are in tests/support/signalhub.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from tests.conftest import ENGINES
-
-SIGNALHUB = shutil.which("signalhub", path=str(Path(sys.executable).parent)) or "signalhub"
-STARTUP_TIMEOUT_SECONDS = 30.0
-
-
-def signed_headers(
-    producer_id: str, secret: str, body: bytes, *, timestamp: int | None = None
-) -> dict[str, str]:
-    """The headers of SPEC §3: HMAC-SHA256(secret, "{X-Timestamp}." + body) in lowercase hex."""
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
-    mac = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
-    return {
-        "X-Producer-Id": producer_id,
-        "X-Timestamp": stamp,
-        "X-Signature": mac.hexdigest(),
-        "Content-Type": "application/json",
-    }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def base_env(database_url: str, workdir: Path, **overrides: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SIGNALS_", "MEDIA_", "CHARTS_", "RENDER_", "PROMETHEUS_"))
-        and k not in ("DATABASE_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT")
-    }
-    env.update(
-        DATABASE_URL=database_url,
-        MEDIA_DIR=str(workdir / "media"),
-        LOG_FORMAT="json",
-        RENDER_WORKERS="1",
-    )
-    env.update(overrides)
-    return env
-
-
-@dataclass
-class Cli:
-    env: dict[str, str]
-    cwd: Path
-
-    def run(
-        self, *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [SIGNALHUB, *args],
-            env={**self.env, **(env or {})},
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def json(self, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-        done = self.run(*args, "--json", env=env)
-        assert done.returncode == 0, f"signalhub {' '.join(args)} failed: {done.stderr}"
-        parsed: dict[str, Any] = json.loads(done.stdout)
-        return parsed
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-    host: str = "127.0.0.1"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def kill(self) -> None:
-        """SIGKILL the server and every worker it started (they share its process group)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def launch(cli: Cli, *, workers: int = 1, env: dict[str, str] | None = None) -> Server:
-    port = free_port()
-    log_path = cli.cwd / f"server-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [SIGNALHUB, "serve", "--port", str(port), "--workers", str(workers)],
-            env={**cli.env, **(env or {})},
-            cwd=cli.cwd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process, port, log_path)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{server.logs()}")
-        try:
-            if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.kill()
-    raise AssertionError(
-        f"server did not answer within {STARTUP_TIMEOUT_SECONDS}s:\n{server.logs()}"
-    )
+from tests.support.databases import ENGINES
+from tests.support.signalhub import Cli, Server, base_env, launch
 
 
 @pytest.fixture(params=ENGINES)

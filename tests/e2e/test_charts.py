@@ -13,36 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Cli, Server, base_env, launch
-from tests.integration.media.png import METADATA_CHUNKS, chunks, size
-from tests.integration.media.samples import equity_curve, pnl_values, random_walk_candles
+from tests.support.charts import candle_body, equity_body, histogram_body
+from tests.support.png import METADATA_CHUNKS, chunks, size
+from tests.support.signalhub import Cli, Server, base_env, launch
 
 KEY = re.compile(r"[0-9a-f]{64}")
-
-
-def candle_body(n: int = 120, seed: int = 7, **extra: Any) -> dict[str, Any]:
-    candles = []
-    for c in random_walk_candles(n, seed=seed):
-        candles.append(
-            {
-                "t": c.t.isoformat().replace("+00:00", "Z"),
-                "o": c.o,
-                "h": c.h,
-                "l": c.l,
-                "c": c.c,
-                "v": c.v,
-            }
-        )
-    return {"candles": candles, **extra}
-
-
-def equity_body(n: int = 400, **extra: Any) -> dict[str, Any]:
-    points = [{"t": p.t.isoformat(), "equity": p.equity} for p in equity_curve(n)]
-    return {"points": points, **extra}
-
-
-def histogram_body(n: int = 2000, **extra: Any) -> dict[str, Any]:
-    return {"values": pnl_values(n), **extra}
 
 
 def media_counters(http: httpx.Client) -> dict[str, float]:
@@ -274,18 +249,34 @@ def test_render_over_media_max_bytes_is_422_and_not_stored(
 def test_expired_chart_is_404_and_rendered_again(
     sqlite_cli: Cli, start_server: Callable[..., Server], own_auth: dict[str, str]
 ) -> None:
-    server = start_server(sqlite_cli, env={"MEDIA_TTL_SECONDS": "1"})
+    ttl = {"MEDIA_TTL_SECONDS": "1"}
+    server = start_server(sqlite_cli, env=ttl)
     with server.client(headers=own_auth) as http:
         first = http.post("/api/v1/charts/histogram", json=histogram_body(100))
         assert first.headers["cache-control"] == "private, max-age=1"
         key = first.headers["x-media-key"]
-        time.sleep(2.2)
-        assert http.get(f"/api/v1/media/{key}").status_code == 404
-        ttl = {"MEDIA_TTL_SECONDS": "1"}
+        # Served until it is older than the TTL, then 404 (however slow this machine is).
+        wait_for_status(http, f"/api/v1/media/{key}", 404)
         assert sqlite_cli.json("media", "stats", env=ttl)["expired_files"] == 1
         again = http.post("/api/v1/charts/histogram", json=histogram_body(100))
         assert again.headers["x-cache"] == "MISS"
-        assert http.get(f"/api/v1/media/{key}").status_code == 200
+        assert again.headers["x-media-key"] == key
+        assert_png(again, 1200, 700)
+        # Stored again: served again (re-rendered if a slow moment let the new file expire).
+        deadline = time.monotonic() + 60
+        while (got := http.get(f"/api/v1/media/{key}")).status_code == 404:
+            assert time.monotonic() < deadline, "the re-rendered chart was never served"
+            http.post("/api/v1/charts/histogram", json=histogram_body(100))
+        assert got.status_code == 200
+        assert got.content == again.content
+
+
+def wait_for_status(http: httpx.Client, path: str, status: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while (answer := http.get(path)).status_code != status:
+        assert answer.status_code == 200, answer.text
+        assert time.monotonic() < deadline, f"{path} never answered {status}"
+        time.sleep(0.1)
 
 
 def test_media_cli_stats_and_purge(shared: Shared) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tests.e2e.conftest import Cli, Server, signed_headers
+from tests.support.signalhub import Cli, Server, signed_headers
 
 
 def test_no_secret_token_or_signature_reaches_the_logs(

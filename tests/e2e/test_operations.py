@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -9,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.persistence.migrator import discover
-from tests.e2e.conftest import Cli, Server
+from tests.support.databases import drop_pg_database
+from tests.support.signalhub import Cli, Server
 
 
 def test_fresh_server_is_ready_and_operable(cli: Cli, start_server: Callable[..., Server]) -> None:
@@ -55,10 +57,6 @@ def test_readyz_503_when_database_is_down(
     server = start_server(pg_cli)
     with server.client() as http:
         assert http.get("/readyz").status_code == 200
-        import asyncio
-
-        from tests.conftest import drop_pg_database
-
         asyncio.run(drop_pg_database(pg_database_url))  # the database disappears under it
         ready = http.get("/readyz")
     assert ready.status_code == 503

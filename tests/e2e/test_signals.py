@@ -8,54 +8,21 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import Cli, Server, signed_headers
-
-SIGNALS = "/api/v1/signals"
-
-
-@dataclass
-class Producer:
-    id: str
-    secret: str
-
-
-@dataclass
-class Account:
-    user_id: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def sign(producer: Producer, body: bytes, *, ts: int | None = None) -> dict[str, str]:
-    return signed_headers(producer.id, producer.secret, body, timestamp=ts)
-
-
-def post(http: httpx.Client, producer: Producer, document: Any, **kwargs: Any) -> httpx.Response:
-    body = document if isinstance(document, bytes) else json.dumps(document).encode()
-    return http.post(SIGNALS, content=body, headers=sign(producer, body, **kwargs))
-
-
-def account(cli: Cli, name: str) -> Account:
-    made = cli.json("users", "create", name)
-    return Account(made["user_id"], made["token"])
-
-
-def producer(cli: Cli, owner: Account, producer_id: str, *extra: str) -> Producer:
-    made = cli.json("producers", "create", producer_id, "--user", owner.user_id, *extra)
-    return Producer(made["producer_id"], made["secret"])
-
-
-XAU = {"instrument": "xauusd", "side": "buy", "price": 1950.25}
+from tests.support.signalhub import Cli, Server
+from tests.support.signals import (
+    SIGNALS,
+    XAU,
+    Producer,
+    account,
+    post,
+    producer,
+    sign,
+)
 
 
 @pytest.fixture
@@ -306,7 +273,10 @@ def test_hmac_disabled_still_needs_a_known_enabled_producer(
 ) -> None:
     alice = account(cli, "alice")
     relay = producer(cli, alice, "dev-relay")
-    server = start_server(cli, env={"SIGNALS_HMAC_ENABLED": "false"})
+    # No producer reuse: a disable must show on the very next request, however fast it comes.
+    server = start_server(
+        cli, env={"SIGNALS_HMAC_ENABLED": "false", "SIGNALS_PRODUCER_CACHE_SECONDS": "0"}
+    )
     body = json.dumps(XAU).encode()
     with server.client() as http:
         ok = http.post(SIGNALS, content=body, headers={"X-Producer-Id": relay.id})

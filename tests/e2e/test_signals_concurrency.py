@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.e2e.conftest import Cli, Server
-from tests.e2e.test_signals import SIGNALS, XAU, account, producer, sign
+from tests.support.signalhub import Cli, Server
+from tests.support.signals import SIGNALS, XAU, account, producer, sign
 
 N = 20
 

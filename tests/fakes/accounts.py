@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from domain.accounts.model import ApiToken, Producer, User
@@ -59,17 +59,6 @@ class FakeProducerRepository:
         return [self.producers[k] for k in sorted(self.producers)]
 
 
-class FixedClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.current = now or datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-
-
 class CountingSecrets:
     """Predictable, distinct tokens and secrets."""
 
@@ -81,3 +70,6 @@ class CountingSecrets:
 
     def new_secret(self) -> str:
         return f"secret-{next(self._n)}"
+
+    def new_url_token(self) -> str:
+        return f"tv-token-{next(self._n)}"

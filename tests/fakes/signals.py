@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from domain.accounts.model import Producer
@@ -126,29 +126,28 @@ class FakeProducerDirectory:
     async def get(self, producer_id: str) -> Producer | None:
         return self.producers.get(producer_id)
 
+    async def get_by_tradingview_token(self, token_hash: str) -> Producer | None:
+        for producer in self.producers.values():
+            if producer.tradingview_token_hash == token_hash:
+                return producer
+        return None
+
 
 class FakeSignalMetrics:
     def __init__(self) -> None:
         self.ingested_by: Counter[tuple[str, str]] = Counter()
         self.rejected_by: Counter[str] = Counter()
+        self.ingested_by_source: Counter[str] = Counter()
+        self.rejected_by_source: Counter[tuple[str, str]] = Counter()
         self.create_seconds: list[float] = []
 
-    def ingested(self, instrument: str, side: Side) -> None:
+    def ingested(self, instrument: str, side: Side, source: str = "hmac") -> None:
         self.ingested_by[(instrument, side.value)] += 1
+        self.ingested_by_source[str(source)] += 1
 
-    def rejected(self, reason: str) -> None:
+    def rejected(self, reason: str, source: str = "hmac") -> None:
         self.rejected_by[reason] += 1
+        self.rejected_by_source[(str(source), reason)] += 1
 
     def observe_create_seconds(self, seconds: float) -> None:
         self.create_seconds.append(seconds)
-
-
-class FakeClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.current = now or datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)

@@ -11,10 +11,9 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from piccolo.querystring import QueryString
 
 from adapters.persistence import migrator
-from adapters.persistence.engine import bind_tables, make_engine, start, stop
+from adapters.persistence.engine import Database
 from adapters.persistence.migrator import (
     applied_ids,
     discover,
@@ -25,7 +24,7 @@ from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from domain.lifecycle import EventType
 from domain.signals import Side, Signal, SignalStatus
-from tests.conftest import database_settings
+from tests.support.databases import database_settings
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
@@ -33,13 +32,23 @@ T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 ALL_TABLES = ("app_user", "api_token", "producer", "signal", "signal_event", "event_counter")
 
 
-async def _tables(db: object) -> set[str]:
-    if type(db).__name__ == "SQLiteEngine":
+async def _tables(db: Database) -> set[str]:
+    if db.dialect == "sqlite":
         sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
     else:
         sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
-    rows = await db.run_querystring(QueryString(sql))  # type: ignore[attr-defined]
-    return {r["name"] for r in rows}
+    return {r["name"] for r in await db.run(sql)}
+
+
+async def _columns(db: Database, table: str) -> set[str]:
+    if db.dialect == "sqlite":
+        sql = f"SELECT name FROM pragma_table_info('{table}')"
+    else:
+        sql = f"SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}'"
+    return {r["name"] for r in await db.run(sql)}
+
+
+_PRODUCER_SPEC11 = {"tradingview_token_hash", "allowed_cidrs"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -50,34 +59,37 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 async def test_stairway(url: str) -> None:
-    db = make_engine(database_settings(url))
-    await start(db)
+    db = Database.at(database_settings(url))
+    await db.start()
     try:
         migrations = discover()
         assert [m.id for m in migrations] == sorted(m.id for m in migrations)
         assert await migrate_forwards(db) == [m.id for m in migrations]
         assert await applied_ids(db) == [m.id for m in migrations]
         assert set(ALL_TABLES) <= await _tables(db)
+        assert _PRODUCER_SPEC11 <= await _columns(db, "producer")
         assert await migrate_forwards(db) == []
         for migration in reversed(migrations):
             assert await migrate_backwards(db, 1) == [migration.id]
+            if migration.id.startswith("0004_"):
+                assert not _PRODUCER_SPEC11 & await _columns(db, "producer")
         assert await applied_ids(db) == []
         assert not set(ALL_TABLES) & await _tables(db)
         assert await migrate_forwards(db) == [m.id for m in migrations]
     finally:
-        await stop(db)
+        await db.stop()
 
 
 async def test_concurrent_migrators_apply_once(url: str) -> None:
-    engines = [make_engine(database_settings(url)) for _ in range(3)]
+    engines = [Database.at(database_settings(url)) for _ in range(3)]
     for db in engines:
-        await start(db)
+        await db.start()
     try:
         results = await asyncio.gather(*(migrate_forwards(db) for db in engines))
         assert sorted(len(r) for r in results) == [0, 0, len(discover())]
     finally:
         for db in engines:
-            await stop(db)
+            await db.stop()
 
 
 async def test_signals_made_before_the_lifecycle_upgrade_intact(
@@ -87,8 +99,8 @@ async def test_signals_made_before_the_lifecycle_upgrade_intact(
     it was, at revision 1 with the lifecycle fields null, and with its created event."""
     everything = discover()
     before_lifecycle = [m for m in everything if m.id < "0003"]
-    db = make_engine(database_settings(url))
-    await start(db)
+    db = Database.at(database_settings(url))
+    await db.start()
     try:
         monkeypatch.setattr(migrator, "discover", lambda: before_lifecycle)
         assert await migrate_forwards(db) == ["0001_initial", "0002_signal_insert_function"]
@@ -121,7 +133,7 @@ async def test_signals_made_before_the_lifecycle_upgrade_intact(
         monkeypatch.setattr(migrator, "discover", lambda: everything)
         assert await migrate_forwards(db) == [m.id for m in everything[2:]]
 
-        bind_tables(db)
+        db.bind_tables()
         signals, lifecycle = PiccoloSignalRepository(db), PiccoloSignalLifecycle(db)
         for s in made:
             stored = await signals.get(s.id)
@@ -140,8 +152,8 @@ async def test_signals_made_before_the_lifecycle_upgrade_intact(
         assert [e.id for e in await lifecycle.for_signal(later.id)] == [4]
         assert [e.id for e in await lifecycle.for_user_after(bob, 0, 10)] == [1]
     finally:
-        await stop(db)
+        await db.stop()
 
 
-async def _sql(db: Any, sql: str, *args: Any) -> None:
-    await db.run_querystring(QueryString(sql, *args))
+async def _sql(db: Database, sql: str, *args: Any) -> None:
+    await db.run(sql, *args)

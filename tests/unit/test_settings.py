@@ -19,6 +19,7 @@ def test_defaults_match_the_spec() -> None:
     assert s.timestamp_tolerance_seconds == 300
     assert s.dedup_window_seconds == 300
     assert s.max_payload_bytes == 32768
+    assert s.producer_cache_seconds == 0.5
     assert s.media_dir == Path("media")
     assert s.media_ttl_seconds == 86400
     assert s.media_max_bytes == 5_000_000
@@ -72,6 +73,10 @@ def test_values_are_read_and_normalised() -> None:
         ("RENDER_WORKERS", "0"),
         ("RENDER_WORKERS", "65"),
         ("RENDER_WORKERS", "2.5"),
+        ("SIGNALS_PRODUCER_CACHE_SECONDS", "-0.1"),
+        ("SIGNALS_PRODUCER_CACHE_SECONDS", "5.01"),
+        ("SIGNALS_PRODUCER_CACHE_SECONDS", "soon"),
+        ("SIGNALS_PRODUCER_CACHE_SECONDS", "nan"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> None:
@@ -84,3 +89,9 @@ def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> 
 
 def test_blank_values_fall_back_to_defaults() -> None:
     assert Settings.from_env({"PORT": "  ", "LOG_LEVEL": ""}).port == 8000
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("0", 0.0), ("0.25", 0.25), ("5", 5.0)])
+def test_producer_cache_seconds_reads_0_to_5(raw: str, seconds: float) -> None:
+    settings = Settings.from_env({"SIGNALS_PRODUCER_CACHE_SECONDS": raw})
+    assert settings.producer_cache_seconds == seconds

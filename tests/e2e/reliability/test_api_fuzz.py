@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import Cli, Server, base_env, launch
+from tests.support.signalhub import Cli, Server, base_env, launch
 
 MAX_EXAMPLES = 100
 

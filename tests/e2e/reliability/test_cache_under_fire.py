@@ -12,11 +12,13 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from tests.e2e.conftest import Cli, Server
-from tests.e2e.test_charts import candle_body, equity_body, histogram_body
+from tests.support.charts import candle_body, equity_body, histogram_body
+from tests.support.signalhub import Cli, Server
 
 CLIENTS = 4
-PURGES = 6
+PURGES = 6  # at least
+MIN_OK = 20  # complete PNGs served before the fire may stop
+DEADLINE_SECONDS = 240
 
 
 def _complete_png(body: bytes) -> bool:
@@ -75,22 +77,31 @@ def test_renders_and_downloads_survive_purges_and_expiry(
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    purged_files = 0
+    purged_files = purges = 0
+
+    def seen_enough() -> bool:
+        """The fire did its work: charts served, files purged, downloads met missing files."""
+        with lock:
+            return statuses.count(200) > MIN_OK and 404 in statuses and purged_files > 0
+
     try:
-        for _ in range(PURGES):
+        # At least PURGES purges, then on until everything was under fire (however slow the
+        # machine), within a deadline.
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while purges < PURGES or not seen_enough():
+            assert time.monotonic() < deadline, f"not enough fire in time: {statuses}"
             time.sleep(0.7)  # long enough for files to pass the 1 s TTL between purges too
             purged_files += sqlite_cli.json("media", "purge", "--all")["deleted_files"]
+            purges += 1
     finally:
         stop.set()
         for thread in threads:
             thread.join(120)
     assert bad == []
-    assert statuses.count(200) > 20, statuses
-    assert purged_files > 0, "the purges should have deleted files under the clients' feet"
     assert set(statuses) <= {200, 404}, sorted(set(statuses))
-    assert 404 in statuses, "downloads should have met purged or expired files"
+    assert seen_enough()
     print(
         f"\ncache-under-fire figures: requests={len(statuses)} ok={statuses.count(200)}"
-        f" gone={statuses.count(404)} purges={PURGES} purged_files={purged_files}"
+        f" gone={statuses.count(404)} purges={purges} purged_files={purged_files}"
         f" keys={len(keys)} 5xx=0 broken_png=0"
     )

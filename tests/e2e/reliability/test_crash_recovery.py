@@ -14,7 +14,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.e2e.conftest import Cli, Server, signed_headers
+from tests.support.signalhub import Cli, Server, signed_headers
 
 TOTAL = 600
 CONNECTIONS = 24

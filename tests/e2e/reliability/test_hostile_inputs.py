@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import Cli, base_env, launch, signed_headers
+from tests.support.signalhub import Cli, base_env, launch, signed_headers
 
 SIGNALS = "/api/v1/signals"
 

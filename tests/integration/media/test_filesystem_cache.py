@@ -7,9 +7,11 @@ import hashlib
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from adapters.media.filesystem import FileRenderLock, FilesystemMediaCache
+from adapters.media.filesystem import STALE_TEMP_SECONDS, FilesystemMediaCache
+from adapters.media.render_lock import FileRenderLock
 from domain.media.keys import MediaKey
 from domain.media.ports import PurgeMode
 
@@ -45,6 +47,27 @@ async def test_a_damaged_ledger_is_recounted(tmp_path: Path) -> None:
     assert (tmp_path / ".locks" / "usage").read_text() == "800"
     await store.put(key("c"), b"z" * 400)
     assert (await store.usage()).bytes <= 1000
+
+
+async def test_purge_sweeps_only_stale_temporary_files(tmp_path: Path) -> None:
+    """A crashed writer's temp file goes once it is an hour old; one being written stays."""
+    now = time.time()
+    store = FilesystemMediaCache(tmp_path, 100, 10**6, clock=lambda: now)
+    k = key("a")
+    await store.put(k, b"chart")
+    shard = store.path_for(k).parent
+    stale, fresh = shard / f".{k.value}.1.dead.tmp", shard / f".{k.value}.2.live.tmp"
+    for path, age in ((stale, STALE_TEMP_SECONDS + 60), (fresh, 60.0)):
+        path.write_bytes(b"half")
+        os.utime(path, (now - age, now - age))
+    dry = await store.purge(PurgeMode.EXPIRED, dry_run=True)
+    assert stale.exists() and fresh.exists()
+    report = await store.purge(PurgeMode.EXPIRED, dry_run=False)
+    assert (dry.deleted_files, report.deleted_files) == (0, 0)  # temp files are not charts
+    assert not stale.exists()
+    assert fresh.exists()
+    assert (await store.get(k)) is not None
+    assert (await store.usage()).files == 1
 
 
 async def test_reads_during_purge_are_whole_or_absent(tmp_path: Path) -> None:
@@ -122,28 +145,48 @@ async def test_render_lock_excludes_per_key(tmp_path: Path) -> None:
     assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
 
 
-def _hold_lock(root: str, raw_key: str, seconds: float) -> None:
+def _hold_lock_until_released(root: str, raw_key: str) -> None:
+    """Take the lock, say so in `held`, keep it until `release` appears."""
+
     async def run() -> None:
         async with FileRenderLock(Path(root)).hold(MediaKey(raw_key)):
             Path(root, "held").write_text("yes")
-            await asyncio.sleep(seconds)
+            while not Path(root, "release").exists():
+                await asyncio.sleep(0.01)
 
     asyncio.run(run())
+
+
+async def wait_until(done: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
 
 
 async def test_render_lock_excludes_another_process(tmp_path: Path) -> None:
     k = key("x")
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), k.value, 1.0))
+    proc = ctx.Process(target=_hold_lock_until_released, args=(str(tmp_path), k.value))
     proc.start()
     try:
-        deadline = time.monotonic() + 30
-        while not (tmp_path / "held").exists():
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
-        started = time.monotonic()
-        async with FileRenderLock(tmp_path).hold(k):
-            waited = time.monotonic() - started
-        assert waited > 0.3
+        await wait_until((tmp_path / "held").exists)
+        acquired = asyncio.Event()
+
+        async def take() -> None:
+            async with FileRenderLock(tmp_path).hold(k):
+                acquired.set()
+
+        taking = asyncio.create_task(take())
+        # The other process holds the lock for as long as we like: we must not get it ...
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+            assert not acquired.is_set()
+        # ... until it lets go.
+        (tmp_path / "release").write_text("go")
+        await asyncio.wait_for(taking, 30)
+        assert acquired.is_set()
     finally:
+        (tmp_path / "release").write_text("go")
         proc.join(30)
+    assert proc.exitcode == 0

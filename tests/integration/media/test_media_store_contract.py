@@ -11,7 +11,8 @@ import pytest
 from adapters.media.filesystem import FilesystemMediaCache
 from domain.media.keys import MediaKey
 from domain.media.ports import MediaStore, PurgeMode
-from tests.unit.media.fakes import FakeClock, InMemoryMediaStore
+from tests.fakes.clock import FakeClock
+from tests.fakes.media import InMemoryMediaStore
 
 TTL = 100
 StoreFactory = Callable[[int], MediaStore]
@@ -46,7 +47,7 @@ async def test_put_then_get(make_store: StoreFactory, clock: FakeClock) -> None:
     got = await store.get(key("a"))
     assert got is not None
     assert (got.key, got.data) == (key("a"), b"png-a")
-    assert abs(got.created_at - clock.now) < 1.5
+    assert abs(got.created_at - clock()) < 1.5
 
 
 async def test_overwrite_keeps_one_file(make_store: StoreFactory) -> None:

@@ -16,22 +16,22 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from adapters.persistence.engine import make_engine, start, stop
+from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.signal_repository import _PG_INSERT_UNLESS_DUPLICATE
-from tests.conftest import database_settings
+from tests.support.databases import database_settings
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def dsn(pg_database_url: str) -> AsyncIterator[str]:
-    engine = make_engine(database_settings(pg_database_url))
-    await start(engine)
+    db = Database.at(database_settings(pg_database_url))
+    await db.start()
     try:
-        await migrate_forwards(engine)
+        await migrate_forwards(db)
     finally:
-        await stop(engine)
+        await db.stop()
     yield pg_database_url
 
 

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.persistence.account_repositories import PiccoloUserRepository
-from adapters.persistence.engine import make_engine, start, stop
+from adapters.persistence.engine import Database
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from domain.accounts.model import User
@@ -30,8 +30,8 @@ from domain.lifecycle import (
     user_actor,
 )
 from domain.signals import Side, Signal, SignalFilter, SignalStatus
-from tests.conftest import ENGINES, database_settings, migrated_engine
 from tests.fakes.signals import FakeSignalRepository
+from tests.support.databases import ENGINES, database_settings, migrated_engine
 
 T0 = datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
 S = SignalStatus
@@ -46,10 +46,10 @@ class Store:
     more: Callable[[int], Awaitable[list[tuple[Any, Any]]]]
 
 
-def _url_of(engine: Any) -> str:
-    if type(engine).__name__ == "SQLiteEngine":
-        return f"sqlite:///{engine.path}"
-    return str(engine.config["dsn"])
+def _url_of(db: Database) -> str:
+    if db.dialect == "sqlite":
+        return f"sqlite:///{db.engine.path}"
+    return str(db.engine.config["dsn"])
 
 
 @pytest.fixture(params=["fake", *ENGINES])
@@ -80,9 +80,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
                 return [(PiccoloSignalRepository(engine), PiccoloSignalLifecycle(engine))] * n
             pairs = []
             for _ in range(n):
-                other = make_engine(database_settings(_url_of(engine)))
-                await start(other)
-                stack.push_async_callback(stop, other)
+                other = Database.at(database_settings(_url_of(engine)))
+                await other.start()
+                stack.push_async_callback(other.stop)
                 pairs.append((PiccoloSignalRepository(other), PiccoloSignalLifecycle(other)))
             return pairs
 

@@ -17,8 +17,8 @@ from adapters.persistence.signal_repository import PiccoloSignalRepository
 from domain.accounts.model import User
 from domain.errors import AlreadyExists
 from domain.signals import Side, Signal, SignalFilter, SignalStatus
-from tests.conftest import ENGINES, migrated_engine
 from tests.fakes.signals import FakeSignalRepository
+from tests.support.databases import ENGINES, migrated_engine
 
 T0 = datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
 
@@ -111,8 +111,12 @@ async def test_when_both_rules_match_different_signals_the_window_one_is_named(
 
 async def test_external_ids_are_per_owner(store: Store) -> None:
     alice, bob = await store.new_user(), await store.new_user()
-    await store.repo.add(make_signal(alice, external_id="x-1"), 300)
-    await store.repo.add(make_signal(bob, external_id="x-1"), 300)
+    alices = make_signal(alice, external_id="x-1")
+    bobs = make_signal(bob, external_id="x-1")
+    assert await store.repo.add(alices, 300) == alices
+    assert await store.repo.add(bobs, 300) == bobs
+    assert await store.repo.get(alices.id) == alices
+    assert await store.repo.get(bobs.id) == bobs
 
 
 @pytest.mark.parametrize("offset", [-299.999, -1, 0, 1, 299])
@@ -165,13 +169,22 @@ async def test_window_zero_turns_the_time_rule_off(store: Store) -> None:
 )
 async def test_a_different_key_is_not_a_duplicate(store: Store, change: dict[str, Any]) -> None:
     user = await store.new_user()
-    await store.repo.add(make_signal(user), 300)
-    await store.repo.add(make_signal(user, **change), 300)
+    first, second = make_signal(user), make_signal(user, **change)
+    assert await store.repo.add(first, 300) == first
+    assert await store.repo.add(second, 300) == second
+    assert await store.repo.get(first.id) == first
+    assert await store.repo.get(second.id) == second
+    page = await store.repo.list(SignalFilter(user_id=user))
+    assert {s.id for s in page.items} == {first.id, second.id}
 
 
 async def test_another_owner_is_not_a_duplicate(store: Store) -> None:
-    await store.repo.add(make_signal(await store.new_user()), 300)
-    await store.repo.add(make_signal(await store.new_user()), 300)
+    alice, bob = await store.new_user(), await store.new_user()
+    alices, bobs = make_signal(alice), make_signal(bob)
+    assert await store.repo.add(alices, 300) == alices
+    assert await store.repo.add(bobs, 300) == bobs
+    assert await store.repo.get(alices.id) == alices
+    assert await store.repo.get(bobs.id) == bobs
 
 
 async def test_list_is_own_newest_first_filtered_and_paginated(store: Store) -> None:

@@ -23,14 +23,14 @@ from tests.fakes.accounts import (
     FakeProducerRepository,
     FakeTokenRepository,
     FakeUserRepository,
-    FixedClock,
 )
+from tests.fakes.clock import FakeClock
 
 
 @pytest.fixture
 def world() -> dict[str, object]:
     users, tokens, producers = FakeUserRepository(), FakeTokenRepository(), FakeProducerRepository()
-    clock, secrets = FixedClock(), CountingSecrets()
+    clock, secrets = FakeClock(), CountingSecrets()
     return {
         "users": users,
         "tokens": tokens,
@@ -89,7 +89,7 @@ async def test_producer_lifecycle_and_rotation_grace(world: dict) -> None:
     user = await world["create_user"]("alice")
     issued = await world["create_producer"]("relay-1", user.user_id)
     producers: FakeProducerRepository = world["producers"]
-    clock: FixedClock = world["clock"]
+    clock: FakeClock = world["clock"]
     stored = producers.producers["relay-1"]
     assert stored.dedup_window_seconds == 300 and stored.enabled
     assert stored.active_secrets(clock.now()) == (issued.secret,)

@@ -21,7 +21,8 @@ from domain.identity import Caller
 from domain.lifecycle import Applied, EventType, Refused, Transition
 from domain.signals.model import Side, Signal
 from domain.signals.model import SignalStatus as S
-from tests.fakes.signals import FakeClock, FakeLifecycleMetrics, FakeSignalRepository
+from tests.fakes.clock import FakeClock
+from tests.fakes.signals import FakeLifecycleMetrics, FakeSignalRepository
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 OWNER = Caller(uuid4())

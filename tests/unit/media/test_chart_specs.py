@@ -103,8 +103,12 @@ class TestCandlestick:
         assert field_of(excinfo) == field
 
     def test_canvas_bounds_are_inclusive(self) -> None:
-        CandlestickSpec.create(candles(), width=320, height=240, title="x" * 120)
-        CandlestickSpec.create(candles(), width=3840, height=2160)
+        smallest = CandlestickSpec.create(candles(), width=320, height=240, title="x" * 120)
+        assert (smallest.canvas.width, smallest.canvas.height) == (320, 240)
+        assert smallest.canvas.title == "x" * 120
+        largest = CandlestickSpec.create(candles(), width=3840, height=2160)
+        assert (largest.canvas.width, largest.canvas.height) == (3840, 2160)
+        assert largest.canvas.title == ""
 
 
 class TestEquityAndHistogram:

@@ -11,9 +11,9 @@ from domain.errors import NotFound, Overloaded, Unprocessable
 from domain.media.charts import HistogramSpec
 from domain.media.keys import MediaKey
 from domain.media.ports import PurgeMode
-from tests.unit.media.fakes import (
+from tests.fakes.clock import FakeClock
+from tests.fakes.media import (
     AsyncioRenderLock,
-    FakeClock,
     FakeMediaMetrics,
     FakeRenderer,
     InMemoryMediaStore,

@@ -1,4 +1,4 @@
-"""The msgspec body decoder of the HTTP entry point: every failure is a ValueError (-> 400)."""
+"""The msgspec JSON body decoder: every failure is a ValueError (-> 400)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from entrypoints.http.signals import decode_json_body
+from adapters.serialization.json_body import decode_json_body
 
 
 def test_decodes_json() -> None:

@@ -13,8 +13,8 @@ from application.signals import IngestPolicy, IngestSignal, IngestSignalRequest
 from domain.accounts.model import Producer
 from domain.errors import Unauthenticated
 from domain.signals import signature_for
+from tests.fakes.clock import FakeClock
 from tests.fakes.signals import (
-    FakeClock,
     FakeProducerDirectory,
     FakeSignalMetrics,
     FakeSignalRepository,

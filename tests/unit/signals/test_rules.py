@@ -44,7 +44,9 @@ def test_full_document() -> None:
     assert fields.side is Side.SELL and fields.price == 3.0
 
 
-@pytest.mark.parametrize("value", ["AB", "A" * 32, "eur.usd_1-x/y", "12"])
+@pytest.mark.parametrize(
+    "value", ["AB", "A" * 32, "eur.usd_1-x/y", "12", "BINANCE:BTCUSDT", "oanda:xau_usd", "::"]
+)
 def test_instrument_accepted(value: str) -> None:
     assert parse(instrument=value).instrument == value.upper()
 

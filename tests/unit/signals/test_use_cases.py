@@ -22,8 +22,8 @@ from domain.accounts.model import Producer
 from domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.identity import Caller
 from domain.signals import UNAUTHENTICATED_DETAIL, Side, SignalStatus, signature_for
+from tests.fakes.clock import FakeClock
 from tests.fakes.signals import (
-    FakeClock,
     FakeProducerDirectory,
     FakeSignalMetrics,
     FakeSignalRepository,

@@ -14,17 +14,6 @@ from domain.media.ports import CacheUsage, PurgeMode, PurgeReport, StoredMedia
 LOW_WATERMARK = 0.9  # same rule as FilesystemMediaCache
 
 
-class FakeClock:
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @dataclass
 class _Item:
     data: bytes

@@ -1,9 +1,10 @@
-"""Deterministic chart data for tests and the bench."""
+"""Deterministic chart data: as domain objects, and as the JSON bodies of the chart endpoints."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from domain.media.charts import Candle, EquityPoint
 
@@ -41,3 +42,28 @@ def pnl_values(n: int, seed: int = 5) -> list[float]:
         rng.gauss(12.0, 80.0) + (rng.expovariate(0.01) if rng.random() < 0.1 else 0.0)
         for _ in range(n)
     ]
+
+
+def candle_body(n: int = 120, seed: int = 7, **extra: Any) -> dict[str, Any]:
+    candles = []
+    for c in random_walk_candles(n, seed=seed):
+        candles.append(
+            {
+                "t": c.t.isoformat().replace("+00:00", "Z"),
+                "o": c.o,
+                "h": c.h,
+                "l": c.l,
+                "c": c.c,
+                "v": c.v,
+            }
+        )
+    return {"candles": candles, **extra}
+
+
+def equity_body(n: int = 400, **extra: Any) -> dict[str, Any]:
+    points = [{"t": p.t.isoformat(), "equity": p.equity} for p in equity_curve(n)]
+    return {"points": points, **extra}
+
+
+def histogram_body(n: int = 2000, **extra: Any) -> dict[str, Any]:
+    return {"values": pnl_values(n), **extra}

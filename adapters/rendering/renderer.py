@@ -1,7 +1,8 @@
 """MatplotlibChartRenderer: draws charts in a pool of processes behind a bounded queue.
 
 The event loop only submits and awaits; matplotlib runs in `workers` processes started by a
-forkserver that has already imported the drawing code, so a (re)started worker is cheap.
+forkserver that has already imported the drawing code (`adapters.rendering.charts`), so a
+(re)started worker is cheap.
 More than `workers + queue_size` renders in flight -> Overloaded (HTTP 503 + Retry-After).
 """
 
@@ -20,6 +21,7 @@ from domain.errors import Overloaded, Unprocessable
 from domain.media.charts import ChartSpec
 
 QUEUE_PER_WORKER = 8  # waiting renders allowed per worker beyond the ones running
+WORKER_MODULE = "adapters.rendering.charts.worker"  # what the forkserver imports up front
 MAX_TASKS_PER_CHILD = 500  # recycle workers so a slow leak in a C library cannot grow forever
 
 
@@ -94,7 +96,7 @@ class MatplotlibChartRenderer:
 
     async def _submit(self, spec: ChartSpec) -> bytes:
         # Imported here: the CLI builds this class too and should not pay for matplotlib.
-        from adapters.rendering.drawing import draw_in_worker
+        from adapters.rendering.charts.worker import draw_in_worker
 
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
@@ -124,11 +126,11 @@ class MatplotlibChartRenderer:
         return max(1, min(60, math.ceil(waiting_rounds * self._avg_seconds)))
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        from adapters.rendering.drawing import warm_up
+        from adapters.rendering.charts.worker import warm_up
 
         context = multiprocessing.get_context("forkserver")
         # The forkserver imports matplotlib once; every worker forked from it starts warm.
-        context.set_forkserver_preload(["adapters.rendering.drawing"])
+        context.set_forkserver_preload([WORKER_MODULE])
         return ProcessPoolExecutor(
             max_workers=self._workers,
             mp_context=context,

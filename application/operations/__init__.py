@@ -1,0 +1,1 @@
+"""Operations use cases: readiness (SPEC §7)."""

@@ -1,0 +1,1 @@
+"""Operating the service: what readiness means (SPEC §7)."""

@@ -1,0 +1,101 @@
+"""`GET /api/v1/media/{key}` (SPEC §6) and the headers every chart answer carries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from application.media.use_cases import GetMedia
+from domain.identity import Caller
+from entrypoints.http.auth import SECURITY
+from entrypoints.http.errors import error_responses
+from entrypoints.settings import Settings
+
+MEDIA_HEADERS_DOC = [
+    ResponseHeader(name="ETag", documentation_only=True, description='"<key>"'),
+    ResponseHeader(name="X-Media-Key", documentation_only=True, description="64 hex chars"),
+    ResponseHeader(name="X-Cache", documentation_only=True, description="HIT or MISS"),
+    ResponseHeader(
+        name="Cache-Control",
+        documentation_only=True,
+        description="private, max-age=<MEDIA_TTL_SECONDS>",
+    ),
+]
+
+
+def png_response(key: str, data: bytes, hit: bool, ttl: int) -> Response[bytes]:
+    return Response(
+        content=data,
+        status_code=200,
+        media_type="image/png",
+        headers=media_headers(key, hit, ttl),
+    )
+
+
+def media_headers(key: str, hit: bool, ttl: int) -> dict[str, str]:
+    return {
+        "ETag": f'"{key}"',
+        "X-Media-Key": key,
+        "X-Cache": "HIT" if hit else "MISS",
+        "Cache-Control": f"private, max-age={ttl}",
+    }
+
+
+def etag_matches(if_none_match: str | None, key: str) -> bool:
+    """Does an If-None-Match header name the ETag `"<key>"` (weak or strong, or `*`)?"""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*":
+            return True
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag.strip('"') == key and tag.startswith('"'):
+            return True
+    return False
+
+
+class MediaController(Controller):
+    path = "/api/v1/media"
+    tags = ["charts"]
+
+    @get(
+        "/{key:str}",
+        summary="A cached chart by its key",
+        media_type="image/png",
+        security=SECURITY,
+        responses={
+            304: ResponseSpec(
+                data_container=None,
+                description="Not modified: If-None-Match holds this media's ETag",
+                generate_examples=False,
+            ),
+            **error_responses(401, 404),
+        },
+        response_description="The cached PNG (304 when If-None-Match holds its ETag)",
+        response_headers=MEDIA_HEADERS_DOC,
+    )
+    async def get_media(
+        self,
+        key: str,
+        caller: Caller,
+        get_media: GetMedia,
+        settings: Settings,
+        if_none_match: Annotated[
+            str | None, Parameter(header="If-None-Match", description='"<key>" from ETag')
+        ] = None,
+    ) -> Response[bytes]:
+        stored = await get_media(key)  # NotFound for malformed/unknown/expired
+        ttl = settings.media_ttl_seconds
+        if etag_matches(if_none_match, stored.key.value):
+            return Response(
+                content=b"",
+                status_code=304,
+                headers=media_headers(stored.key.value, True, ttl),
+            )
+        return png_response(stored.key.value, stored.data, True, ttl)

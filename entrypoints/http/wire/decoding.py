@@ -1,0 +1,109 @@
+"""Raw JSON bytes -> a wire struct, or InvalidInput naming the field that broke a rule.
+
+msgspec reports where a value failed as the path at the end of its message
+(`... - at `$.candles[0].t``). An object-level failure (an unknown or a missing field) is
+reported at the object's path; the field is then found by comparing that object in the
+document with the struct's fields (msgspec.inspect), not by reading the message.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+import msgspec
+import msgspec.inspect as mi
+
+from domain.errors import InvalidInput
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+_AT = " - at `"
+Segment = str | int
+
+
+def decode_struct(raw: bytes, kind: type[S]) -> S:
+    try:
+        decoded: S = _decoder(kind).decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _invalid(raw, kind, str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidInput("body", f"invalid JSON: {exc}") from None
+    return decoded
+
+
+@cache
+def _decoder(kind: type[S]) -> msgspec.json.Decoder[S]:
+    return msgspec.json.Decoder(kind)
+
+
+def _invalid(raw: bytes, kind: type[msgspec.Struct], message: str) -> InvalidInput:
+    detail, at, where = message.rpartition(_AT)
+    if not at:  # msgspec leaves out the path of the root object
+        detail, where = message, "$`"
+    path = parse_path(where.removesuffix("`"))
+    path += _offending_field(raw, kind, path)
+    return InvalidInput(format_path(path) or "body", detail)
+
+
+def parse_path(path: str) -> list[Segment]:
+    """`$.candles[0].t` -> ["candles", 0, "t"] (our struct field names hold no `.` or `[`)."""
+    segments: list[Segment] = []
+    for part in path.removeprefix("$").split("."):
+        name, *indices = part.split("[")
+        if name:
+            segments.append(name)
+        segments.extend(int(index.rstrip("]")) for index in indices)
+    return segments
+
+
+def format_path(path: list[Segment]) -> str:
+    text = ""
+    for segment in path:
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += f".{segment}" if text else segment
+    return text
+
+
+def _offending_field(raw: bytes, kind: type[msgspec.Struct], path: list[Segment]) -> list[str]:
+    """When `path` points at an object: its first unknown field, else its first missing one."""
+    try:
+        node: Any = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return []
+    shape: mi.Type = mi.type_info(kind)
+    for segment in path:
+        shape = _unwrap(shape)
+        if isinstance(segment, int) and isinstance(shape, mi.ListType | mi.VarTupleType):
+            shape = shape.item_type
+        elif isinstance(segment, str) and isinstance(shape, mi.StructType):
+            shape = next((f.type for f in shape.fields if f.encode_name == segment), mi.AnyType())
+        else:
+            return []
+        try:
+            node = node[segment]
+        except (KeyError, IndexError, TypeError):
+            return []
+    shape = _unwrap(shape)
+    if not isinstance(node, dict) or not isinstance(shape, mi.StructType):
+        return []
+    known = {f.encode_name for f in shape.fields}
+    unknown = [name for name in node if name not in known]
+    missing = [f.encode_name for f in shape.fields if f.required and f.encode_name not in node]
+    return (unknown or missing)[:1]
+
+
+def _unwrap(shape: mi.Type) -> mi.Type:
+    """Look through Annotated constraints and `X | None` to the type that holds the value."""
+    while True:
+        if isinstance(shape, mi.Metadata):
+            shape = shape.type
+        elif isinstance(shape, mi.UnionType):
+            inner = [t for t in shape.types if not isinstance(t, mi.NoneType)]
+            if len(inner) != 1:
+                return shape
+            shape = inner[0]
+        else:
+            return shape

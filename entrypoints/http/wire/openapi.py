@@ -1,0 +1,69 @@
+"""OpenAPI request bodies generated from wire structs, for the routes that read their body raw.
+
+Those routes read the bytes themselves (with their own size cap, and for signals because the
+signature covers the exact bytes), so Litestar does not see a body parameter; the schema is
+msgspec's JSON Schema of the struct (constraints included), turned into Litestar's objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+
+_DEFS = "#/$defs/"
+_SCHEMA_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not")
+_RENAMED = {"not": "schema_not"}
+
+
+def raw_body_operation(kind: type[msgspec.Struct], description: str) -> type[Operation]:
+    """An Operation class (for a route's `operation_class`) whose JSON body is `kind`."""
+    schema = struct_schema(kind)
+
+    @dataclass
+    class RawBodyOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                required=True,
+                description=description,
+                content={"application/json": OpenAPIMediaType(schema=schema)},
+            )
+
+    return RawBodyOperation
+
+
+def struct_schema(kind: type[msgspec.Struct]) -> Schema:
+    """msgspec's JSON Schema of `kind`, with its definitions inlined."""
+    document = msgspec.json.schema(kind)
+    return _schema(document, document.get("$defs", {}))
+
+
+def _schema(node: dict[str, Any], defs: dict[str, Any]) -> Schema:
+    if "$ref" in node:
+        return _schema(defs[node["$ref"].removeprefix(_DEFS)], defs)
+    fields: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$defs":
+            continue
+        if key == "properties":
+            value = {name: _schema(inner, defs) for name, inner in value.items()}
+        elif key in _SCHEMA_LISTS:
+            value = [_schema(inner, defs) for inner in value]
+        elif key in _SCHEMA_VALUES and isinstance(value, dict):
+            value = _schema(value, defs)
+        elif key == "type":
+            value = (
+                [OpenAPIType(t) for t in value] if isinstance(value, list) else OpenAPIType(value)
+            )
+        elif key == "format":
+            value = OpenAPIFormat(value)
+        fields[_RENAMED.get(key) or _snake_case(key)] = value
+    return Schema(**fields)
+
+
+def _snake_case(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
