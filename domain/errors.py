@@ -47,6 +47,10 @@ class Unprocessable(DomainError):
     """Well-formed but cannot be done, e.g. a render over MEDIA_MAX_BYTES (HTTP 422)."""
 
 
+class TooMany(DomainError):
+    """The caller holds too many of something at once (HTTP 429)."""
+
+
 class Overloaded(DomainError):
     """Too much work queued; retry later (HTTP 503 with Retry-After)."""
 

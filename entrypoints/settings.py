@@ -46,6 +46,9 @@ class Settings:
     media_cache_max_bytes: int
     charts_max_request_bytes: int
     render_workers: int
+    stream_heartbeat_seconds: int
+    stream_max_per_user: int
+    stream_buffer_events: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +89,13 @@ class Settings:
             ),
             render_workers=read.integer(
                 "RENDER_WORKERS", min(os.cpu_count() or 1, 64), minimum=1, maximum=64
+            ),
+            stream_heartbeat_seconds=read.integer(
+                "STREAM_HEARTBEAT_SECONDS", 15, minimum=1, maximum=300
+            ),
+            stream_max_per_user=read.integer("STREAM_MAX_PER_USER", 10, minimum=1, maximum=1000),
+            stream_buffer_events=read.integer(
+                "STREAM_BUFFER_EVENTS", 1000, minimum=1, maximum=1_000_000
             ),
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from domain.lifecycle.machine import TRANSITIONS
@@ -79,6 +79,13 @@ class Metrics:
         )
         self.http_request_seconds = Histogram(
             "http_request_seconds", "HTTP request duration", ["method", "route"], registry=r
+        )
+        # Several workers: the sum over the live processes (a dead worker's streams drop out).
+        self.stream_connections = Gauge(
+            "stream_connections", "Open event streams", registry=r, multiprocess_mode="livesum"
+        )
+        self.stream_events_sent = Counter(
+            "stream_events_sent", "Events written to streams (replays included)", registry=r
         )
         # Pre-create the fixed label sets so they show up at 0 before the first event.
         for reason in REJECT_REASONS:

@@ -17,7 +17,9 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
+from entrypoints.http.shutdown import on_shutdown_signal
 from entrypoints.http.signals import SignalsController
+from entrypoints.http.stream import StreamController
 from entrypoints.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -27,10 +29,20 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = settings or Settings.from_env()
     container = container or build_container(settings)
     return Litestar(
-        route_handlers=[OperationsController, SignalsController, ChartsController, MediaController],
+        route_handlers=[
+            OperationsController,
+            SignalsController,
+            ChartsController,
+            MediaController,
+            StreamController,
+        ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[container.start, container.warm_up],
+        on_startup=[
+            container.start,
+            container.warm_up,
+            lambda: on_shutdown_signal(container.stream_hub.stop_streams),
+        ],
         on_shutdown=[container.stop],
         openapi_config=OpenAPIConfig(
             title="signalhub",
@@ -56,6 +68,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "list_signals": container.list_signals,
         "render_chart": container.render_chart,
         "get_media": container.get_media,
+        "open_stream": container.open_stream,
     }
     return {
         "caller": Provide(provide_caller),

@@ -1,0 +1,31 @@
+"""Reading the feed, on both engines: the lifecycle's numbered events, each with its signal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from adapters.persistence.signal_repository import signal_from_row
+from adapters.persistence.tables import SignalTable
+from domain.lifecycle.ports import SignalEventLog
+from domain.stream.ports import FeedItem
+from domain.stream.rules import as_after
+
+
+class FeedReads:
+    def __init__(self, events: SignalEventLog) -> None:
+        self._events = events
+
+    async def after(self, user_id: UUID, after_id: int, limit: int) -> Sequence[FeedItem]:
+        # for_user_after sees numbered events only, and numbers waiting ones first under the
+        # user's counter row: an id it returns has no smaller id still to come.
+        events = await self._events.for_user_after(user_id, after_id, limit)
+        if not events:
+            return []
+        ids = list({e.signal_id for e in events})
+        rows = await SignalTable.select().where(SignalTable.id.is_in(ids))
+        signals = {s.id: s for s in map(signal_from_row, rows)}
+        # A signal gone since (deleted with its user) takes its events with it.
+        return [
+            FeedItem(e, as_after(signals[e.signal_id], e)) for e in events if e.signal_id in signals
+        ]
