@@ -26,9 +26,12 @@ from domain.lifecycle.ports import SignalEventLog
 from domain.stream.ports import Wake
 
 CHANNEL = "signal_event"
+# The first free slot. CASE fixes the order of evaluation: PostgreSQL may reorder the parts
+# of an AND, and trying a lock this session already holds would take it a second time.
 _TRY_SLOT = (
     "SELECT s FROM generate_series(0, $2::int - 1) AS s "
-    "WHERE NOT (s = ANY($3::int[])) AND pg_try_advisory_lock(($1::bigint << 32) | s) LIMIT 1"
+    "WHERE CASE WHEN s = ANY($3::int[]) THEN false "
+    "ELSE pg_try_advisory_lock(($1::bigint << 32) | s) END LIMIT 1"
 )
 _RELOCK = "SELECT pg_try_advisory_lock(($1::bigint << 32) | $2::int)"
 _UNLOCK = "SELECT pg_advisory_unlock(($1::bigint << 32) | $2::int)"
