@@ -17,7 +17,9 @@ STREAM = "/api/v1/stream"
 DEADLINE_SECONDS = 15.0
 
 
-def wait_until(condition: Callable[[], bool], what: str, deadline: float = DEADLINE_SECONDS) -> None:
+def wait_until(
+    condition: Callable[[], bool], what: str, deadline: float = DEADLINE_SECONDS
+) -> None:
     end = time.monotonic() + deadline
     while not condition():
         if time.monotonic() > end:
