@@ -237,3 +237,24 @@ def test_sqlite_basics_with_two_workers(
         dropped = Listener(server.url, alice.token, last_event_id=1)  # slot of gold? no: 429
         assert dropped.status == 429
     assert streams[0].messages[0].data["signal"]["status"] == "new"
+
+
+def test_two_workers_every_stream_gets_every_event_once_in_order(
+    pg_cli: Cli, start_server: Callable[..., Server]
+) -> None:
+    """`--workers 2`: streams and ingestion requests land on either worker (each on its own
+    connection); every stream gets every event exactly once, in id order."""
+    alice = account(pg_cli, "alice")
+    relay = producer(pg_cli, alice, "relay-1")
+    server = start_server(pg_cli, workers=2)
+    streams = [Listener(server.url, alice.token) for _ in range(6)]
+    signal_ids = []
+    for _ in range(6):
+        with server.client() as http:  # a new connection each time
+            signal_ids += ingest(http, relay, 1)
+    approve(pg_cli.env["DATABASE_URL"], signal_ids[-1])
+    for s in streams:
+        s.wait_for(7)
+    assert {tuple(s.ids) for s in streams} == {tuple(range(1, 8))}
+    wait_until(lambda: metric(server, "stream_events_sent_total") >= 42, "42 sent, all workers")
+    assert metric(server, "stream_connections") == 6
