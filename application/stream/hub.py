@@ -24,6 +24,7 @@ from uuid import UUID
 from domain.stream.ports import EventFeed, FeedItem, StreamSlot
 
 PAGE = 200
+RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +260,9 @@ class StreamHub:
                             stream.offer(outs)
                 if len(items) < PAGE and not room.again:
                     return
-        except Exception:  # the database is away: the next wake-up or safety read retries
+        except Exception:  # the database is away or busy: read again in a moment
             room.again = False
+            asyncio.get_running_loop().call_later(RETRY_SECONDS, self.wake, user_id)
         finally:
             room.reading = False
             if not room.streams and self._rooms.get(user_id) is room:

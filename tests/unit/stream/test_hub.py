@@ -207,3 +207,15 @@ async def test_stop_streams_ends_every_stream(world: World) -> None:
     await world.hub.stop_streams()
     await asyncio.wait_for(reader.ended.wait(), DEADLINE)
     assert reader.stream.closed and world.metrics.open == 0
+
+
+async def test_a_failed_room_read_is_tried_again(world: World) -> None:
+    reader = Reader(await world.open())
+    await reader.live()
+
+    async def fail() -> None:
+        raise OSError("database away")
+
+    world.feed.before_read = fail
+    world.feed.publish(item(world.user, 1))  # the read it wakes fails
+    assert await reader.until(1) == [1]  # the retry gets it without another wake-up
