@@ -16,5 +16,5 @@ class PrometheusStreamMetrics:
     def closed(self) -> None:
         self._connections.dec()
 
-    def sent(self) -> None:
-        self._sent.inc()
+    def sent(self, count: int) -> None:
+        self._sent.inc(count)

@@ -40,7 +40,7 @@ class StreamMetrics(Protocol):
 
     def closed(self) -> None: ...
 
-    def sent(self) -> None: ...
+    def sent(self, count: int) -> None: ...
 
 
 class Delivery:
@@ -53,11 +53,11 @@ class Delivery:
         self.item = item
         self.id = item.event.id
         self.type = item.event.type.value
-        self._data: str | None = None
+        self._data: bytes | None = None
 
-    def encoded(self, encode: Callable[[FeedItem], str]) -> str:
+    def encoded(self, encode: Callable[[Delivery], bytes]) -> bytes:
         if self._data is None:
-            self._data = encode(self.item)
+            self._data = encode(self)
         return self._data
 
 
@@ -121,14 +121,17 @@ class EventStream:
             self.aborted.set()
 
     # -- the client's side --
-    async def __aiter__(self) -> AsyncIterator[Delivery | Ping]:
+    async def __aiter__(self) -> AsyncIterator[list[Delivery] | Ping]:
+        """Batches of messages (everything waiting, written at once) and heartbeats."""
         try:
-            async for delivery in self._catch_up():
-                yield delivery
+            async for batch in self._catch_up():
+                yield batch
             while not self._ending:
                 if self._queue:
-                    yield self._queue.popleft().delivery
-                    self._hub.metrics.sent()
+                    batch = [out.delivery for out in self._queue]
+                    self._queue.clear()
+                    yield batch
+                    self._hub.metrics.sent(len(batch))
                     continue
                 self._wake.clear()
                 try:
@@ -138,17 +141,22 @@ class EventStream:
         finally:
             self.close()
 
-    async def _catch_up(self) -> AsyncIterator[Delivery]:
+    async def _catch_up(self) -> AsyncIterator[list[Delivery]]:
         hub = self._hub
         while not self._ending:
             items = await hub.feed.after(self.user_id, self.cursor, PAGE)
-            for item in items:
-                self.cursor = item.event.id
-                if self._instrument is None or item.signal.instrument == self._instrument:
-                    yield hub.delivery(item)
-                    hub.metrics.sent()
-                if self._ending:
-                    return
+            batch = [
+                hub.delivery(i)
+                for i in items
+                if self._instrument is None or i.signal.instrument == self._instrument
+            ]
+            if items:
+                self.cursor = items[-1].event.id
+            if batch:
+                yield batch
+                hub.metrics.sent(len(batch))
+            if self._ending:
+                return
             if len(items) == PAGE:
                 continue
             if hub.try_go_live(self):

@@ -33,13 +33,22 @@ from entrypoints.http.wire.stream import encode_stream_data
 _EVENT_ID = r"^[0-9]{1,19}$"
 
 
-async def _messages(stream: EventStream) -> AsyncIterator[ServerSentEventMessage]:
-    async for item in stream:
-        if isinstance(item, Delivery):
-            data = item.encoded(encode_stream_data)
-            yield ServerSentEventMessage(id=item.id, event=item.type, data=data)
+_PING = ServerSentEventMessage(comment="ping", data=None).encode()
+
+
+def _frame(delivery: Delivery) -> bytes:
+    data = encode_stream_data(delivery.item)
+    return ServerSentEventMessage(id=delivery.id, event=delivery.type, data=data).encode()
+
+
+async def _frames(stream: EventStream) -> AsyncIterator[bytes]:
+    """Each message encoded once for every stream of its user (`Delivery.encoded`), and
+    whatever waits for a stream written in one go."""
+    async for batch in stream:
+        if isinstance(batch, list):
+            yield b"".join(d.encoded(_frame) for d in batch)
         else:
-            yield ServerSentEventMessage(comment="ping", data=None)
+            yield _PING
 
 
 class _AbortableStream(ASGIStreamingResponse):
@@ -68,8 +77,11 @@ class _AbortableStream(ASGIStreamingResponse):
 
 
 class EventStreamResponse(ServerSentEvent):
+    """Litestar's SSE response (headers, media type); the body is our frames, already
+    encoded by ServerSentEventMessage."""
+
     def __init__(self, events: EventStream) -> None:
-        super().__init__(_messages(events))
+        super().__init__(b"")
         self._events = events
 
     def to_asgi_response(  # same as Stream.to_asgi_response, with the abortable body
@@ -96,7 +108,7 @@ class EventStreamResponse(ServerSentEvent):
             encoding=self.encoding,
             headers=merged,
             is_head_response=is_head_response,
-            iterator=self.iterator,
+            iterator=_frames(self._events),
             media_type="text/event-stream",
             status_code=self.status_code or status_code,
         )

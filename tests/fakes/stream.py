@@ -110,5 +110,5 @@ class FakeStreamMetrics:
     def closed(self) -> None:
         self.open -= 1
 
-    def sent(self) -> None:
-        self.sent_total += 1
+    def sent(self, count: int) -> None:
+        self.sent_total += count

@@ -22,7 +22,7 @@ from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.stream.postgres import PostgresStreamBus
-from application.stream import Delivery, OpenStream, OpenStreamRequest, StreamHub, StreamPolicy
+from application.stream import OpenStream, OpenStreamRequest, StreamHub, StreamPolicy
 from domain.identity import Caller
 from domain.signals.model import Side, Signal, SignalStatus
 from tests.fakes.stream import FakeStreamMetrics
@@ -127,8 +127,8 @@ async def test_the_stream_never_sends_n_plus_1_before_n_when_commits_come_out_of
 
         async def read() -> None:
             async for message in stream:
-                if isinstance(message, Delivery):
-                    got.append(message.id)
+                if isinstance(message, list):
+                    got.extend(d.id for d in message)
 
         reading = asyncio.create_task(read())
         await _until(lambda: got == [1] and stream.live, "event 1, live")
