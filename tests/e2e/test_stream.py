@@ -26,11 +26,16 @@ from tests.support.signals import Account, Producer, account, post, producer
 from tests.support.stream import DeafClient, Listener, ids_in, wait_until
 
 
-def ingest(http: httpx.Client, relay: Producer, n: int, instrument: str = "XAUUSD") -> list[str]:
+def ingest(
+    http: httpx.Client, relay: Producer, n: int, instrument: str = "XAUUSD", pad: int = 0
+) -> list[str]:
+    """n signals; `pad` characters of payload make each message that much larger."""
     ids = []
     for _ in range(n):
         version = uuid.uuid4().hex[:16]  # outside every dedup rule
         doc = {"instrument": instrument, "side": "buy", "price": 1.5, "version": version}
+        if pad:
+            doc["payload"] = {"pad": "x" * pad}
         answer = post(http, relay, doc)
         assert answer.status_code == 201, answer.text
         ids.append(answer.json()["id"])
@@ -186,8 +191,8 @@ def test_a_client_that_does_not_read_is_cut_and_loses_nothing_on_resume(
     total = 0
     with server.client() as http:
         while metric(server, "stream_connections") > 1:  # until the deaf one is cut
-            ingest(http, relay, 20)
-            total += 20
+            ingest(http, relay, 10, pad=30_000)  # large messages fill the socket buffers
+            total += 10
             assert total <= 5000, "never cut"
         ingest(http, relay, 5)  # ingestion goes on, the reading stream gets everything
         total += 5
