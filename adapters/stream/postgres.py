@@ -22,6 +22,7 @@ import asyncpg  # type: ignore[import-untyped]
 import structlog
 
 from adapters.stream.reads import FeedReads
+from domain.errors import Overloaded
 from domain.lifecycle.ports import SignalEventLog
 from domain.stream.ports import Wake
 
@@ -120,7 +121,7 @@ class PostgresStreamBus(FeedReads):
     async def acquire(self, user_id: UUID, limit: int) -> _Slot | None:
         async with self._lock:
             if self._conn is None or self._conn.is_closed():
-                return None
+                raise Overloaded("the stream listener is reconnecting to the database", 1)
             held = self._held.setdefault(user_id, set())
             index = await self._conn.fetchval(_TRY_SLOT, _user_key(user_id), limit, list(held))
             if index is None:

@@ -128,7 +128,7 @@ class StreamController(Controller):
         ),
         media_type="text/event-stream",
         security=SECURITY,
-        responses=error_responses(400, 401, 429),
+        responses=error_responses(400, 401, 429, 503),
     )
     async def stream(
         self,
