@@ -13,4 +13,4 @@ def stream_bus(
 ) -> PostgresStreamBus | SQLiteStreamBus:
     if location.sqlite_path is not None:
         return SQLiteStreamBus(events, database, location.sqlite_path)
-    return PostgresStreamBus(events, location.url)
+    return PostgresStreamBus(events, database, location.url)

@@ -21,6 +21,7 @@ from uuid import UUID
 import asyncpg  # type: ignore[import-untyped]
 import structlog
 
+from adapters.persistence.engine import Database
 from adapters.stream.reads import FeedReads
 from domain.errors import Overloaded
 from domain.lifecycle.ports import SignalEventLog
@@ -61,8 +62,10 @@ class _Slot:
 class PostgresStreamBus(FeedReads):
     """The EventFeed and the StreamSlots of a process, on one LISTENing connection."""
 
-    def __init__(self, events: SignalEventLog, dsn: str, safety_seconds: float = 30.0) -> None:
-        super().__init__(events)
+    def __init__(
+        self, events: SignalEventLog, database: Database, dsn: str, safety_seconds: float = 30.0
+    ) -> None:
+        super().__init__(events, database)
         self._dsn = dsn
         self._safety_seconds = safety_seconds
         self._conn: Any = None

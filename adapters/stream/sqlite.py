@@ -40,8 +40,7 @@ class SQLiteStreamBus(FeedReads):
     def __init__(
         self, events: SignalEventLog, database: Database, path: Path, poll_seconds: float = 0.25
     ) -> None:
-        super().__init__(events)
-        self._database = database
+        super().__init__(events, database)
         self._slots_dir = path.with_name(path.name + ".streams")
         self._poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None

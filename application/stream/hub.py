@@ -143,6 +143,10 @@ class EventStream:
 
     async def _catch_up(self) -> AsyncIterator[list[Delivery]]:
         hub = self._hub
+        # A Last-Event-ID past the newest event (a database restored from an older copy, a
+        # made-up id) means "from the newest": the cursor never passes a real id, so the
+        # room, which may start reading at this cursor, skips nothing for other streams.
+        self.cursor = min(self.cursor, await hub.feed.last_id(self.user_id))
         while not self._ending:
             items = await hub.feed.after(self.user_id, self.cursor, PAGE)
             batch = [

@@ -32,6 +32,10 @@ class EventFeed(Protocol):
         an id while a smaller one of the same user can still become visible."""
         ...
 
+    async def last_id(self, user_id: UUID) -> int:
+        """The user's newest visible event id (0: none yet)."""
+        ...
+
     async def watch(self, wake: Wake) -> None:
         """Start calling `wake` (from the event loop) until `close`."""
         ...

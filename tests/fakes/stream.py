@@ -70,6 +70,9 @@ class FakeEventFeed:
             await hook()
         return snapshot
 
+    async def last_id(self, user_id: UUID) -> int:
+        return max((i.event.id for i in self.items.get(user_id, [])), default=0)
+
     async def watch(self, wake: Wake) -> None:
         self.wake = wake
 

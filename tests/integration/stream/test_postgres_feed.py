@@ -76,7 +76,7 @@ async def test_a_commit_wakes_the_listener_and_the_table_has_the_event(
     pg: tuple[Database, str],
 ) -> None:
     db, url = pg
-    bus = PostgresStreamBus(PiccoloSignalLifecycle(db), url)
+    bus = PostgresStreamBus(PiccoloSignalLifecycle(db), db, url)
     woken: list[UUID | None] = []
     await bus.watch(woken.append)
     try:
@@ -113,7 +113,7 @@ async def test_the_stream_never_sends_n_plus_1_before_n_when_commits_come_out_of
     pg: tuple[Database, str],
 ) -> None:
     db, url = pg
-    bus = PostgresStreamBus(PiccoloSignalLifecycle(db), url)
+    bus = PostgresStreamBus(PiccoloSignalLifecycle(db), db, url)
     hub = StreamHub(bus, FakeStreamMetrics(), StreamPolicy(1000, 60, 10))
     await hub.start()
     first = await asyncpg.connect(url)

@@ -218,3 +218,14 @@ async def test_a_failed_room_read_is_tried_again(world: World) -> None:
     world.feed.before_read = fail
     world.feed.publish(item(world.user, 1))  # the read it wakes fails
     assert await reader.until(1) == [1]  # the retry gets it without another wake-up
+
+
+async def test_a_last_event_id_past_the_newest_means_from_the_newest(world: World) -> None:
+    world.feed.publish(item(world.user, 1), item(world.user, 2))
+    dreamer = Reader(await world.open(last="100"))
+    await dreamer.live()
+    honest = Reader(await world.open(last="1"))
+    assert await honest.until(1) == [2]
+    await honest.live()
+    world.feed.publish(item(world.user, 3))
+    assert await dreamer.until(1) == [3] and await honest.until(2) == [2, 3]
