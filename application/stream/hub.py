@@ -101,16 +101,18 @@ class EventStream:
 
     # -- called by the hub (never awaits) --
     def offer(self, outs: Sequence[tuple[int, _Out]]) -> None:
+        """New events from the room. A stream still `buffer_events` behind when more come
+        is cut off; the events of one read are taken together, so a burst never cuts a
+        client that keeps up (a stream holds at most buffer_events + one read)."""
+        if len(self._queue) >= self._hub.policy.buffer_events:
+            self._hub.cut(self)
+            return
         for event_id, out in outs:
             if event_id <= self.cursor:
                 continue  # sent already, by the catch-up
             self.cursor = event_id
-            if self._instrument is not None and out.instrument != self._instrument:
-                continue
-            if len(self._queue) >= self._hub.policy.buffer_events:
-                self._hub.cut(self)
-                return
-            self._queue.append(out)
+            if self._instrument is None or out.instrument == self._instrument:
+                self._queue.append(out)
         self._wake.set()
 
     def end(self, *, abort: bool) -> None:

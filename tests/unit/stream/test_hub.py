@@ -163,12 +163,15 @@ async def test_a_stream_that_falls_behind_is_cut_and_loses_nothing_on_resume() -
         await asyncio.sleep(0.001)
     w.feed.publish(item(w.user, 1))
     assert [d.id for d in await waiting] == [1]  # the client read event 1, then stops reading
-    w.feed.publish(*(item(w.user, i) for i in range(2, 7)))
+    w.feed.publish(*(item(w.user, i) for i in range(2, 7)))  # one read: taken together
+    await asyncio.sleep(0.05)
+    assert not stream.aborted.is_set()
+    w.feed.publish(item(w.user, 7))  # and still 5 behind when more come: cut
     await asyncio.wait_for(stream.aborted.wait(), DEADLINE)
     stream.close()  # what the HTTP layer does when it aborts the response
     assert w.slots.taken[w.user] == 0 and w.metrics.open == 0
     again = Reader(await w.open(last="1"))
-    assert await again.until(5) == [2, 3, 4, 5, 6]
+    assert await again.until(6) == [2, 3, 4, 5, 6, 7]
     await w.hub.close()
 
 
