@@ -47,9 +47,35 @@ class Unprocessable(DomainError):
     """Well-formed but cannot be done, e.g. a render over MEDIA_MAX_BYTES (HTTP 422)."""
 
 
+class TooMany(DomainError):
+    """The caller holds too many of something at once (HTTP 429)."""
+
+
 class Overloaded(DomainError):
     """Too much work queued; retry later (HTTP 503 with Retry-After)."""
 
     def __init__(self, detail: str, retry_after_seconds: int = 1) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+
+
+class TransitionNotAllowed(DomainError):
+    """The signal's current status does not allow this transition (HTTP 409).
+
+    `current_status` is that status; the answer's body carries it as `status`.
+    """
+
+    def __init__(self, detail: str, current_status: str) -> None:
+        super().__init__(detail)
+        self.current_status = current_status
+
+
+class PreconditionFailed(DomainError):
+    """`If-Match` names a revision the thing no longer has (HTTP 412).
+
+    `current_revision` is the revision it has now.
+    """
+
+    def __init__(self, detail: str, current_revision: int) -> None:
+        super().__init__(detail)
+        self.current_revision = current_revision

@@ -21,6 +21,7 @@ from adapters.persistence.account_repositories import (
 from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
+from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
@@ -28,6 +29,7 @@ from adapters.system import SystemClock, UrlSafeSecrets, WritableDirectory
 from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
 from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
+from adapters.telemetry.stream_metrics import PrometheusStreamMetrics
 from application.accounts.use_cases import (
     AuthenticateToken,
     CreateProducer,
@@ -45,7 +47,9 @@ from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
 from domain.media.ports import MediaStore, RenderLock
 from domain.producer_auth import parse_networks
+from application.stream import OpenStream, StreamHub, StreamPolicy
 from entrypoints.settings import Settings
+from entrypoints.stream_bus import stream_bus
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,9 @@ class Container:
     get_media: GetMedia
     media_stats: MediaStats
     purge_media: PurgeMedia
+    # stream
+    stream_hub: StreamHub
+    open_stream: OpenStream
 
     async def start(self) -> None:
         """Open the database (CLI verbs and servers); the render pool starts lazily."""
@@ -89,8 +96,10 @@ class Container:
         """Servers only: start the render workers in the background; requests are served
         meanwhile (a render that arrives early queues behind the warm-up)."""
         await self.renderer.start(wait=False)
+        await self.stream_hub.start()
 
     async def stop(self) -> None:
+        await self.stream_hub.close()
         await self.renderer.stop()
         await self.close_media_store()
         await self.database.stop()
@@ -126,6 +135,16 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             database=database, media_dir=WritableDirectory(settings.media_dir)
         )
     renderer = MatplotlibChartRenderer(workers=settings.render_workers)
+    bus = stream_bus(settings.database, database, PiccoloSignalLifecycle(database))
+    stream_hub = StreamHub(
+        bus,
+        PrometheusStreamMetrics(metrics),
+        StreamPolicy(
+            buffer_events=settings.stream_buffer_events,
+            heartbeat_seconds=settings.stream_heartbeat_seconds,
+            max_per_user=settings.stream_max_per_user,
+        ),
+    )
     return Container(
         settings=settings,
         database=database,
@@ -172,6 +191,8 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         get_media=GetMedia(media_store),
         media_stats=MediaStats(media_store),
         purge_media=PurgeMedia(media_store),
+        stream_hub=stream_hub,
+        open_stream=OpenStream(stream_hub, bus),
     )
 
 

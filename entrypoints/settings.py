@@ -62,6 +62,9 @@ class Settings:
     media_cache_max_bytes: int
     charts_max_request_bytes: int
     render_workers: int
+    stream_heartbeat_seconds: int
+    stream_max_per_user: int
+    stream_buffer_events: int
     media_store: str = "fs"  # "fs" | "s3"
     media_s3: S3Settings | None = None
     # Canonical CIDR texts ("10.0.0.0/8"): plain strings, so that the settings object stays
@@ -112,6 +115,13 @@ class Settings:
             media_store=media_store,
             media_s3=_s3(read) if media_store == "s3" else None,
             trusted_proxies=read.networks("TRUSTED_PROXIES"),
+            stream_heartbeat_seconds=read.integer(
+                "STREAM_HEARTBEAT_SECONDS", 15, minimum=1, maximum=300
+            ),
+            stream_max_per_user=read.integer("STREAM_MAX_PER_USER", 10, minimum=1, maximum=1000),
+            stream_buffer_events=read.integer(
+                "STREAM_BUFFER_EVENTS", 1000, minimum=1, maximum=1_000_000
+            ),
         )
 
 

@@ -1,10 +1,12 @@
 """The signal store on Piccolo (SQLite and PostgreSQL), with dedup guaranteed by the database.
 
-PostgreSQL: the function signal_insert_unless_duplicate (migrations/m0002) takes an advisory
-lock on the dedup key (owner, instrument, side, version), checks the time window and inserts,
-in one autocommitted statement; the UNIQUE (user_id, external_id) index, as the insert's
-conflict arbiter, catches an equal external_id under any key.
-SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across checks and insert.
+PostgreSQL: the function signal_insert_unless_duplicate (migrations/m0002, m0003) takes an
+advisory lock on the dedup key (owner, instrument, side, version), checks the time window,
+inserts and appends the `signal.created` event, in one autocommitted statement; the UNIQUE
+(user_id, external_id) index, as the insert's conflict arbiter, catches an equal external_id
+under any key.
+SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across checks, insert and
+the event.
 When both rules match different signals, both engines name the one in the window.
 Either way it holds across server processes; nothing relies on an in-process lock.
 """
@@ -22,8 +24,10 @@ from piccolo.custom_types import Combinable
 
 from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
+from adapters.persistence.event_ids import insert_event, next_event_id
 from adapters.persistence.tables import SignalTable
 from domain.errors import AlreadyExists
+from domain.lifecycle.events import EventType, SignalEvent, producer_actor
 from domain.signals.model import Side, Signal, SignalStatus
 from domain.signals.ports import SignalFilter, SignalPage
 from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
@@ -74,7 +78,22 @@ def signal_from_row(row: Mapping[str, Any]) -> Signal:
         payload=msgspec.json.decode(payload) if isinstance(payload, str | bytes) else payload,
         created_at=as_utc(row["created_at"]),
         updated_at=as_utc(row["updated_at"]),
+        revision=int(row["revision"]),
+        executed_price=_float_or_none(row["executed_price"]),
+        executed_at=_utc_or_none(row["executed_at"]),
+        closed_price=_float_or_none(row["closed_price"]),
+        closed_at=_utc_or_none(row["closed_at"]),
+        pnl=_float_or_none(row["pnl"]),
+        return_ratio=_float_or_none(row["return_ratio"]),
     )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _utc_or_none(value: Any) -> datetime | None:
+    return None if value is None else as_utc(value)
 
 
 class PiccoloSignalRepository:
@@ -160,6 +179,8 @@ class PiccoloSignalRepository:
                     updated_at=signal.updated_at,
                 )
             )
+            event_id = await next_event_id(self._db, signal.user_id)
+            await insert_event(self._db, _created_event(signal, event_id))
 
     async def get(self, signal_id: UUID) -> Signal | None:
         row = await SignalTable.select().where(SignalTable.id == signal_id).first()
@@ -171,6 +192,10 @@ class PiccoloSignalRepository:
             where &= SignalTable.status == query.status.value
         if query.instrument is not None:
             where &= SignalTable.instrument == query.instrument
+        if query.since is not None:
+            where &= SignalTable.time >= query.since
+        if query.until is not None:
+            where &= SignalTable.time < query.until
         rows = (
             await SignalTable.select()
             .where(where)
@@ -180,6 +205,20 @@ class PiccoloSignalRepository:
         )
         total = await SignalTable.count().where(where)
         return SignalPage(items=[signal_from_row(r) for r in rows], total=int(total))
+
+
+def _created_event(signal: Signal, event_id: int) -> SignalEvent:
+    return SignalEvent(
+        id=event_id,
+        user_id=signal.user_id,
+        signal_id=signal.id,
+        type=EventType.CREATED,
+        at=signal.created_at,
+        actor=producer_actor(signal.producer_id),
+        from_status=None,
+        to_status=signal.status,
+        note=None,
+    )
 
 
 def _duplicate(reason: str, existing_id: Any) -> AlreadyExists:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSON,
     UUID,
+    BigInt,
     Boolean,
     DoublePrecision,
     Integer,
@@ -64,6 +65,35 @@ class SignalTable(Table, tablename="signal"):
     payload = JSON()
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    revision = Integer(default=1)
+    executed_price = DoublePrecision(null=True, default=None)
+    executed_at = Timestamptz(null=True, default=None)
+    closed_price = DoublePrecision(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    pnl = DoublePrecision(null=True, default=None)
+    return_ratio = DoublePrecision(null=True, default=None)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (UserTable, ApiTokenTable, ProducerTable, SignalTable)
+class SignalEventTable(Table, tablename="signal_event"):
+    """The audit trail: `id` is the per-user event id (null until numbered, PostgreSQL only),
+    `seq` the insertion order (docs/lifecycle.md)."""
+
+    seq = BigInt(primary_key=True)
+    user_id = UUID()
+    id = BigInt(null=True, default=None)
+    signal_id = UUID()
+    type = Varchar(length=32)
+    at = Timestamptz()
+    actor = Varchar(length=80)
+    from_status = Varchar(length=16, null=True, default=None)
+    to_status = Varchar(length=16)
+    note = Text(null=True, default=None)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    UserTable,
+    ApiTokenTable,
+    ProducerTable,
+    SignalTable,
+    SignalEventTable,
+)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from domain.lifecycle.machine import TRANSITIONS
 
 CHART_TYPES = ("candlestick", "equity", "histogram")
 REJECT_REASONS = ("signature", "duplicate", "too_large", "invalid")
@@ -50,6 +52,12 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
+        self.signals_transitions = Counter(
+            "signals_transitions_total",
+            "Signal lifecycle transitions applied",
+            ["from", "to"],
+            registry=r,
+        )
         self.media_render = Counter(
             "media_render_total", "Charts rendered (cache misses)", ["type"], registry=r
         )
@@ -72,6 +80,13 @@ class Metrics:
         self.http_request_seconds = Histogram(
             "http_request_seconds", "HTTP request duration", ["method", "route"], registry=r
         )
+        # Several workers: the sum over the live processes (a dead worker's streams drop out).
+        self.stream_connections = Gauge(
+            "stream_connections", "Open event streams", registry=r, multiprocess_mode="livesum"
+        )
+        self.stream_events_sent = Counter(
+            "stream_events_sent", "Events written to streams (replays included)", registry=r
+        )
         # Pre-create the fixed label sets so they show up at 0 before the first event.
         for reason in REJECT_REASONS:
             self.signals_rejected.labels(reason=reason)
@@ -79,6 +94,9 @@ class Metrics:
                 self.signals_rejected_by_source.labels(source=source, reason=reason)
         for source in SIGNAL_SOURCES:
             self.signals_ingested_by_source.labels(source=source)
+        for from_status, targets in TRANSITIONS.items():
+            for to_status in targets:
+                self.signals_transitions.labels(from_status.value, to_status.value)
         for chart_type in CHART_TYPES:
             self.media_render.labels(type=chart_type)
             self.media_cache_hits.labels(type=chart_type)

@@ -9,7 +9,7 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.identity import Caller
 from domain.signals.model import Signal, SignalStatus
 from domain.signals.ports import SignalFilter, SignalPage, SignalRepository
-from domain.signals.rules import normalise_instrument
+from domain.signals.rules import normalise_instrument, parse_rfc3339
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
@@ -40,6 +40,8 @@ class ListSignalsRequest:
     instrument: str | None = None
     page: int | str | None = None
     page_size: int | str | None = None
+    since: str | None = None  # RFC 3339, on the signal's `time`, inclusive
+    until: str | None = None  # RFC 3339, exclusive
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +75,15 @@ class ListSignals:
         instrument = None
         if request.instrument not in (None, ""):
             instrument = normalise_instrument(request.instrument)
+        since = parse_rfc3339(request.since, "since") if request.since else None
+        until = parse_rfc3339(request.until, "until") if request.until else None
         result: SignalPage = await self._signals.list(
             SignalFilter(
                 user_id=caller.user_id,
                 status=status,
                 instrument=instrument,
+                since=since,
+                until=until,
                 offset=(page - 1) * page_size,
                 limit=page_size,
             )

@@ -39,6 +39,14 @@ class Signal:
     payload: Mapping[str, Any]
     created_at: datetime
     updated_at: datetime
+    # The lifecycle (SPEC §9): grows by one with every transition; null until that state.
+    revision: int = 1
+    executed_price: float | None = None
+    executed_at: datetime | None = None
+    closed_price: float | None = None
+    closed_at: datetime | None = None
+    pnl: float | None = None
+    return_ratio: float | None = None  # the wire's `return`: pnl / fill
 
     @property
     def dedup_key(self) -> tuple[UUID, str, Side, str]:

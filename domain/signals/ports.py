@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -16,6 +17,8 @@ class SignalFilter:
     user_id: UUID
     status: SignalStatus | None = None
     instrument: str | None = None
+    since: datetime | None = None  # on `time`, inclusive
+    until: datetime | None = None  # on `time`, exclusive
     offset: int = 0
     limit: int = 50
 

@@ -95,19 +95,24 @@ def _price(value: object) -> float:
 def _time(value: object, received_at: datetime) -> datetime:
     if value is None:
         return received_at.astimezone(UTC)
+    return parse_rfc3339(value, "time")
+
+
+def parse_rfc3339(value: object, field: str) -> datetime:
+    """An RFC 3339 date-time with an offset, in UTC; raise InvalidInput naming `field`."""
     if not isinstance(value, str) or not _RFC3339.fullmatch(value):
-        raise InvalidInput("time", "must be an RFC 3339 date-time with an offset")
+        raise InvalidInput(field, "must be an RFC 3339 date-time with an offset")
     text = value[:10] + "T" + value[11:]
     if text[-1] in "Zz":
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput("time", "not a valid date-time") from None
+        raise InvalidInput(field, "not a valid date-time") from None
     try:
         return parsed.astimezone(UTC)
     except OverflowError:
-        raise InvalidInput("time", "out of range") from None
+        raise InvalidInput(field, "out of range") from None
 
 
 def _text(value: object, name: str, max_length: int) -> str | None:

@@ -18,8 +18,10 @@ from entrypoints.http.ingest import IngestController
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
+from entrypoints.http.shutdown import on_shutdown_signal
 from entrypoints.http.signals import SignalsController
 from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
+from entrypoints.http.stream import StreamController
 from entrypoints.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -35,10 +37,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             SignalsController,
             ChartsController,
             MediaController,
+            StreamController,
         ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[container.start, container.warm_up],
+        on_startup=[
+            container.start,
+            container.warm_up,
+            lambda: on_shutdown_signal(container.stream_hub.stop_streams),
+        ],
         on_shutdown=[container.stop],
         openapi_config=OpenAPIConfig(
             title="signalhub",
@@ -64,6 +71,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "list_signals": container.list_signals,
         "render_chart": container.render_chart,
         "get_media": container.get_media,
+        "open_stream": container.open_stream,
     }
     return {
         "caller": Provide(provide_caller),

@@ -18,6 +18,7 @@ from domain.errors import (
     NotFound,
     Overloaded,
     TooLarge,
+    TooMany,
     Unauthenticated,
     Unprocessable,
 )
@@ -30,6 +31,7 @@ _STATUS: dict[type[DomainError], int] = {
     AlreadyExists: 409,
     TooLarge: 413,
     Unprocessable: 422,
+    TooMany: 429,
     Overloaded: 503,
 }
 
@@ -112,6 +114,7 @@ _DESCRIPTIONS = {
     409: "Duplicate; `existing_id` names the stored one",
     413: "Request body too large",
     422: "Cannot be done (e.g. the render is larger than MEDIA_MAX_BYTES)",
+    429: "Too many at once (e.g. more than STREAM_MAX_PER_USER open streams)",
     503: "Unavailable or overloaded (see Retry-After)",
 }
 

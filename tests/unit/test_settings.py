@@ -27,6 +27,8 @@ def test_defaults_match_the_spec() -> None:
     assert s.charts_max_request_bytes == 8_388_608
     assert 1 <= s.render_workers <= 64
     assert s.trusted_proxies == ()
+    assert (s.stream_heartbeat_seconds, s.stream_max_per_user) == (15, 10)
+    assert s.stream_buffer_events == 1000
 
 
 def test_values_are_read_and_normalised() -> None:
@@ -81,6 +83,12 @@ def test_values_are_read_and_normalised() -> None:
         ("TRUSTED_PROXIES", "10.0.0.1/8"),
         ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
         ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("STREAM_HEARTBEAT_SECONDS", "0"),
+        ("STREAM_HEARTBEAT_SECONDS", "301"),
+        ("STREAM_MAX_PER_USER", "0"),
+        ("STREAM_MAX_PER_USER", "1001"),
+        ("STREAM_BUFFER_EVENTS", "0"),
+        ("STREAM_BUFFER_EVENTS", "many"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> None:

@@ -77,6 +77,10 @@ def operations(fuzz_target: dict[str, Any]) -> list[Any]:
     return [result.ok() for result in api.get_all_operations()]
 
 
+# SPEC §10: a 200 is an endless event stream, so it cannot be read to its end and checked
+# whole; tests/e2e/test_stream.py reads its messages, the fuzz below its refusals.
+STREAM = "GET /api/v1/stream"
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -111,6 +115,8 @@ def test_no_5xx_and_answers_conform(operations: list[Any], fuzz_target: dict[str
     base_url = fuzz_target["server"].url
     exercised: list[str] = []
     for operation in operations:
+        if operation.label == STREAM:
+            continue  # an accepted stream never ends; its answers: test_stream_refusals_conform
 
         @given(case=operation.as_strategy())
         @settings(
@@ -127,6 +133,30 @@ def test_no_5xx_and_answers_conform(operations: list[Any], fuzz_target: dict[str
 
         fuzz()
         exercised.append(operation.label)
-    assert len(exercised) == len(operations) >= 10
+    assert len(exercised) == len([op for op in operations if op.label != STREAM]) >= 10
     assert session.sent >= len(operations)
     print(f"\nfuzz figures: operations={len(exercised)} requests={session.sent} 5xx=0")
+
+
+def test_stream_refusals_conform(operations: list[Any], fuzz_target: dict[str, Any]) -> None:
+    """GET /api/v1/stream fuzzed without a token: every answer is a documented refusal."""
+    (operation,) = [op for op in operations if op.label == STREAM]
+    base_url = fuzz_target["server"].url
+    session = requests.Session()
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def fuzz(case: Any) -> None:
+        case.headers = {k: v for k, v in (case.headers or {}).items() if k != "Authorization"}
+        response = case.call_and_validate(
+            base_url=base_url, session=session, checks=CHECKS, timeout=60
+        )
+        assert response.status_code in (400, 401)
+
+    fuzz()
