@@ -45,9 +45,9 @@ from application.accounts.use_cases import (
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
+from application.stream import OpenStream, StreamHub, StreamPolicy
 from domain.media.ports import MediaStore, RenderLock
 from domain.producer_auth import parse_networks
-from application.stream import OpenStream, StreamHub, StreamPolicy
 from entrypoints.settings import Settings
 from entrypoints.stream_bus import stream_bus
 

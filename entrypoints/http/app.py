@@ -20,8 +20,8 @@ from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
 from entrypoints.http.shutdown import on_shutdown_signal
 from entrypoints.http.signals import SignalsController
-from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
 from entrypoints.http.stream import StreamController
+from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
 from entrypoints.settings import Settings
 
 API_VERSION = "1.0.0"
