@@ -19,10 +19,12 @@ from adapters.persistence.account_repositories import (
 from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
+from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
 from adapters.system import SystemClock, UrlSafeSecrets, WritableDirectory
+from adapters.telemetry.lifecycle_metrics import PrometheusLifecycleMetrics
 from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
 from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
@@ -36,6 +38,7 @@ from application.accounts.use_cases import (
     RevokeToken,
     RotateProducerSecret,
 )
+from application.lifecycle import ListSignalEvents, TransitionSignal
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
@@ -63,6 +66,9 @@ class Container:
     ingest_signal: IngestSignal
     get_signal: GetSignal
     list_signals: ListSignals
+    # lifecycle
+    transition_signal: TransitionSignal
+    list_signal_events: ListSignalEvents
     # media
     render_chart: RenderChart
     get_media: GetMedia
@@ -96,6 +102,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     tokens = PiccoloTokenRepository()
     producers = PiccoloProducerRepository()
     signals = PiccoloSignalRepository(database)
+    lifecycle = PiccoloSignalLifecycle(database)  # transitions and the audit trail
     media_store = FilesystemMediaCache(
         settings.media_dir, settings.media_ttl_seconds, settings.media_cache_max_bytes
     )
@@ -133,6 +140,13 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         ),
         get_signal=GetSignal(signals=signals),
         list_signals=ListSignals(signals=signals),
+        transition_signal=TransitionSignal(
+            signals=signals,
+            transitions=lifecycle,
+            metrics=PrometheusLifecycleMetrics(metrics),
+            clock=clock,
+        ),
+        list_signal_events=ListSignalEvents(signals=signals, events=lifecycle),
         render_chart=RenderChart(
             renderer,
             media_store,

@@ -14,6 +14,7 @@ from entrypoints.bootstrap import Container, build_container
 from entrypoints.http.auth import SECURITY_COMPONENTS, provide_caller
 from entrypoints.http.charts import ChartsController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.lifecycle import LifecycleController
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
@@ -27,7 +28,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = settings or Settings.from_env()
     container = container or build_container(settings)
     return Litestar(
-        route_handlers=[OperationsController, SignalsController, ChartsController, MediaController],
+        route_handlers=[
+            OperationsController,
+            SignalsController,
+            LifecycleController,
+            ChartsController,
+            MediaController,
+        ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[container.start, container.warm_up],
@@ -54,6 +61,8 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "ingest_signal": container.ingest_signal,
         "get_signal": container.get_signal,
         "list_signals": container.list_signals,
+        "transition_signal": container.transition_signal,
+        "list_signal_events": container.list_signal_events,
         "render_chart": container.render_chart,
         "get_media": container.get_media,
     }
