@@ -181,3 +181,27 @@ def test_the_list_filters_on_since_and_until(world: dict[str, Any]) -> None:
         answer = http.get(SIGNALS, params=params, headers=alice.auth)
         assert answer.status_code == 400, (params, answer.text)
         assert answer.json()["field"] == field and field in answer.json()["detail"]
+
+
+def test_openapi_documents_the_lifecycle(
+    sqlite_cli: Cli, start_server: Callable[..., Server]
+) -> None:
+    with start_server(sqlite_cli).client() as http:
+        document = http.get("/schema/openapi.json").json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    move = paths["/api/v1/signals/{signal_id}/transitions"]["post"]
+    assert set(move["responses"]) == {"200", "400", "401", "403", "404", "409", "412", "413"}
+    assert "ETag" in move["responses"]["200"]["headers"]
+    assert [p["name"] for p in move["parameters"] if p["in"] == "header"] == ["If-Match"]
+    body = move["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["to"] and body["additionalProperties"] is False
+    assert "ETag" in paths["/api/v1/signals/{signal_id}"]["get"]["responses"]["200"]["headers"]
+    trail_answers = paths["/api/v1/signals/{signal_id}/events"]["get"]["responses"]
+    assert {"200", "401", "403", "404"} <= set(trail_answers)
+    listing = paths["/api/v1/signals"]["get"]["parameters"]
+    assert {"since", "until"} <= {p["name"] for p in listing}
+    assert set(NEW_FIELDS) | {"revision"} <= set(schemas["SignalOut"]["properties"])
+    assert set(schemas["EventOut"]["required"]) == {
+        "id", "type", "signal_id", "at", "actor", "from", "to", "note"
+    }  # fmt: skip
+    assert {"status", "revision"} <= set(schemas["ErrorBody"]["properties"])
