@@ -26,6 +26,7 @@ from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
 from adapters.system import SystemClock, UrlSafeSecrets, WritableDirectory
+from adapters.telemetry.lifecycle_metrics import PrometheusLifecycleMetrics
 from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
 from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
@@ -42,6 +43,7 @@ from application.accounts.use_cases import (
     RotateTradingViewToken,
     SetProducerAllowedCidrs,
 )
+from application.lifecycle import ListSignalEvents, TransitionSignal
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
@@ -78,6 +80,9 @@ class Container:
     ingest_signal: IngestSignal
     get_signal: GetSignal
     list_signals: ListSignals
+    # lifecycle
+    transition_signal: TransitionSignal
+    list_signal_events: ListSignalEvents
     # media
     render_chart: RenderChart
     get_media: GetMedia
@@ -122,6 +127,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     tokens = PiccoloTokenRepository()
     producers = PiccoloProducerRepository()
     signals = PiccoloSignalRepository(database)
+    lifecycle = PiccoloSignalLifecycle(database)  # transitions and the audit trail
     s3_media_store, render_lock = _s3_media(settings)
     media_store: MediaStore
     if s3_media_store is not None:
@@ -135,7 +141,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             database=database, media_dir=WritableDirectory(settings.media_dir)
         )
     renderer = MatplotlibChartRenderer(workers=settings.render_workers)
-    bus = stream_bus(settings.database, database, PiccoloSignalLifecycle(database))
+    bus = stream_bus(settings.database, database, lifecycle)
     stream_hub = StreamHub(
         bus,
         PrometheusStreamMetrics(metrics),
@@ -181,6 +187,13 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         ),
         get_signal=GetSignal(signals=signals),
         list_signals=ListSignals(signals=signals),
+        transition_signal=TransitionSignal(
+            signals=signals,
+            transitions=lifecycle,
+            metrics=PrometheusLifecycleMetrics(metrics),
+            clock=clock,
+        ),
+        list_signal_events=ListSignalEvents(signals=signals, events=lifecycle),
         render_chart=RenderChart(
             renderer,
             media_store,

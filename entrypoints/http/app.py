@@ -15,6 +15,7 @@ from entrypoints.http.auth import SECURITY_COMPONENTS, provide_caller
 from entrypoints.http.charts import ChartsController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.ingest import IngestController
+from entrypoints.http.lifecycle import LifecycleController
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             OperationsController,
             IngestController,
             SignalsController,
+            LifecycleController,
             ChartsController,
             MediaController,
             StreamController,
@@ -69,6 +71,8 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "ingest_signal": container.ingest_signal,
         "get_signal": container.get_signal,
         "list_signals": container.list_signals,
+        "transition_signal": container.transition_signal,
+        "list_signal_events": container.list_signal_events,
         "render_chart": container.render_chart,
         "get_media": container.get_media,
         "open_stream": container.open_stream,

@@ -17,8 +17,10 @@ from domain.errors import (
     InvalidInput,
     NotFound,
     Overloaded,
+    PreconditionFailed,
     TooLarge,
     TooMany,
+    TransitionNotAllowed,
     Unauthenticated,
     Unprocessable,
 )
@@ -29,6 +31,8 @@ _STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     AlreadyExists: 409,
+    TransitionNotAllowed: 409,
+    PreconditionFailed: 412,
     TooLarge: 413,
     Unprocessable: 422,
     TooMany: 429,
@@ -54,6 +58,11 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[
         extra["field"] = exc.field
     if isinstance(exc, AlreadyExists):
         extra["existing_id"] = exc.existing_id
+    if isinstance(exc, TransitionNotAllowed):
+        extra["status"] = exc.current_status
+    if isinstance(exc, PreconditionFailed):
+        extra["revision"] = exc.current_revision
+        headers["ETag"] = f'"{exc.current_revision}"'
     if isinstance(exc, Overloaded):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, Unauthenticated):
@@ -104,6 +113,8 @@ class ErrorBody(msgspec.Struct):
     detail: str
     field: str | None = None
     existing_id: str | None = None
+    status: str | None = None  # 409 of a transition: the signal's current status
+    revision: int | None = None  # 412: the signal's current revision
 
 
 _DESCRIPTIONS = {
@@ -112,6 +123,7 @@ _DESCRIPTIONS = {
     403: "Belongs to another user",
     404: "Not found",
     409: "Duplicate; `existing_id` names the stored one",
+    412: "If-Match names another revision; `revision` (and ETag) give the current one",
     413: "Request body too large",
     422: "Cannot be done (e.g. the render is larger than MEDIA_MAX_BYTES)",
     429: "Too many at once (e.g. more than STREAM_MAX_PER_USER open streams)",
@@ -119,12 +131,15 @@ _DESCRIPTIONS = {
 }
 
 
-def error_responses(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI declarations of the error answers a route can give."""
+def error_responses(
+    *codes: int, described: dict[int, str] | None = None
+) -> dict[int, ResponseSpec]:
+    """OpenAPI declarations of the error answers a route can give (`described`: a route's own
+    description of a code)."""
     return {
         code: ResponseSpec(
             data_container=ErrorBody,
-            description=_DESCRIPTIONS.get(code, "Error"),
+            description=(described or {}).get(code) or _DESCRIPTIONS.get(code, "Error"),
             generate_examples=False,
         )
         for code in codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from application.signals import GetSignal, IngestSignal, ListSignals, ListSignalsRequest
@@ -24,7 +24,12 @@ from entrypoints.http.ingest import (
     XTimestamp,
     ingest_signed,
 )
+from entrypoints.http.preconditions import ETAG_DOC, etag
 from entrypoints.http.wire.signals import SignalList, SignalOut
+
+_DATE_TIME = {"format": "date-time"}
+_SINCE = "RFC 3339 with an offset: only signals whose `time` is at or after it"
+_UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 
 
 class SignalsController(Controller):
@@ -60,9 +65,13 @@ class SignalsController(Controller):
         summary="One of the caller's signals",
         security=SECURITY,
         responses=error_responses(401, 403, 404),
+        response_headers=ETAG_DOC,
     )
-    async def get_one(self, signal_id: str, caller: Caller, get_signal: GetSignal) -> SignalOut:
-        return SignalOut.of(await get_signal(caller, signal_id))
+    async def get_one(
+        self, signal_id: str, caller: Caller, get_signal: GetSignal
+    ) -> Response[SignalOut]:
+        signal = await get_signal(caller, signal_id)
+        return Response(SignalOut.of(signal), headers=etag(signal.revision))
 
     @get(
         "/",
@@ -81,9 +90,11 @@ class SignalsController(Controller):
         instrument: str | None = None,
         page: Annotated[str | None, Parameter(description="1-based page, default 1")] = None,
         page_size: Annotated[str | None, Parameter(description="1-200, default 50")] = None,
+        since: Annotated[str | None, Parameter(description=_SINCE, schema_extra=_DATE_TIME)] = None,
+        until: Annotated[str | None, Parameter(description=_UNTIL, schema_extra=_DATE_TIME)] = None,
     ) -> SignalList:
         listing = await list_signals(
-            caller, ListSignalsRequest(status, instrument, page, page_size)
+            caller, ListSignalsRequest(status, instrument, page, page_size, since, until)
         )
         return SignalList(
             items=[SignalOut.of(s) for s in listing.items],

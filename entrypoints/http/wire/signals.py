@@ -14,7 +14,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from domain.signals.model import Side, Signal
+from domain.signals.model import Side, Signal, SignalStatus
 from domain.signals.rules import (
     DEFAULT_VERSION,
     EXTERNAL_ID_MAX_LENGTH,
@@ -48,7 +48,7 @@ class SignalIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SignalOut(msgspec.Struct):
-    """The signal object (SPEC §5)."""
+    """The signal object (SPEC §5); `return` is `return_ratio` here (a Python keyword)."""
 
     id: UUID
     user_id: UUID
@@ -59,8 +59,15 @@ class SignalOut(msgspec.Struct):
     time: datetime
     version: str
     external_id: str | None
-    status: str
+    status: SignalStatus
+    revision: int
     payload: dict[str, Any]
+    executed_price: float | None
+    executed_at: datetime | None
+    closed_price: float | None
+    closed_at: datetime | None
+    pnl: float | None
+    return_ratio: float | None = msgspec.field(name="return")  # pnl / fill, a fraction
     created_at: datetime
     updated_at: datetime
 
@@ -76,8 +83,15 @@ class SignalOut(msgspec.Struct):
             time=s.time,
             version=s.version,
             external_id=s.external_id,
-            status=s.status.value,
+            status=s.status,
+            revision=s.revision,
             payload=dict(s.payload),
+            executed_price=s.executed_price,
+            executed_at=s.executed_at,
+            closed_price=s.closed_price,
+            closed_at=s.closed_at,
+            pnl=s.pnl,
+            return_ratio=s.return_ratio,
             created_at=s.created_at,
             updated_at=s.updated_at,
         )

@@ -2,7 +2,9 @@
 
 A real server (SQLite) is fuzzed over HTTP with a valid bearer token and, for
 POST /api/v1/signals and the per-producer path, a session that signs whatever body was
-generated (the TradingView hook gets generated tokens: 401s, never a 5xx). Every answer must be
+generated (the TradingView hook gets generated tokens: 401s, never a 5xx). Every case of an
+operation on `{signal_id}` names one of the fuzzer's real signals, so transitions and trails
+are fuzzed past the 404. Every answer must be
 non-5xx and conform to the document (status code declared, content type, body schema).
 """
 
@@ -27,8 +29,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.support.signalhub import Cli, Server, base_env, launch
+from tests.support.signals import XAU, Producer, post
 
 MAX_EXAMPLES = 100
+REAL_SIGNALS = 30
 
 
 class SigningSession(requests.Session):
@@ -65,7 +69,18 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     )
     server: Server = launch(cli, env={"RENDER_WORKERS": "2"})
     try:
-        yield {"server": server, "token": user["token"], "producer": producer}
+        # Real signals for the {signal_id} operations to move and read (else all are 404).
+        with server.client() as http:
+            signal_ids = [
+                post(http, Producer(producer["producer_id"], producer["secret"]), doc).json()["id"]
+                for doc in ({**XAU, "instrument": f"FUZZ{i}"} for i in range(REAL_SIGNALS))
+            ]
+        yield {
+            "server": server,
+            "token": user["token"],
+            "producer": producer,
+            "signal_ids": signal_ids,
+        }
     finally:
         server.stop()
 
@@ -100,6 +115,8 @@ def test_the_document_lists_every_endpoint(operations: list[Any]) -> None:
         "POST /api/v1/hooks/tradingview/{token}",
         "GET /api/v1/signals",
         "GET /api/v1/signals/{signal_id}",
+        "POST /api/v1/signals/{signal_id}/transitions",
+        "GET /api/v1/signals/{signal_id}/events",
         "POST /api/v1/charts/candlestick",
         "POST /api/v1/charts/equity",
         "POST /api/v1/charts/histogram",
@@ -127,6 +144,9 @@ def test_no_5xx_and_answers_conform(operations: list[Any], fuzz_target: dict[str
             database=None,
         )
         def fuzz(case: Any) -> None:
+            if "signal_id" in (case.path_parameters or {}) and session.sent % 2 == 0:
+                ids = fuzz_target["signal_ids"]
+                case.path_parameters["signal_id"] = ids[session.sent // 2 % len(ids)]
             case.call_and_validate(
                 base_url=base_url, session=session, headers=auth, checks=CHECKS, timeout=60
             )

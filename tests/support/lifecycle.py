@@ -1,0 +1,57 @@
+"""Transitions against a running signalhub (SPEC §9), and requests released all at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from tests.support.signalhub import Server
+from tests.support.signals import SIGNALS, Account
+
+
+def transition(
+    http: httpx.Client,
+    who: Account,
+    signal_id: str,
+    body: Any,
+    if_match: str | None = None,
+) -> httpx.Response:
+    headers = dict(who.auth)
+    if if_match is not None:
+        headers["If-Match"] = if_match
+    url = f"{SIGNALS}/{signal_id}/transitions"
+    if isinstance(body, bytes):
+        return http.post(url, content=body, headers={**headers, "Content-Type": "application/json"})
+    return http.post(url, json=body, headers=headers)
+
+
+def trail(http: httpx.Client, who: Account, signal_id: str) -> list[dict[str, Any]]:
+    answer = http.get(f"{SIGNALS}/{signal_id}/events", headers=who.auth)
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def at_once(
+    server: Server, calls: list[Callable[[httpx.Client], httpx.Response]]
+) -> list[httpx.Response]:
+    """One warmed connection per call, released together by a barrier."""
+    clients = [server.client() for _ in calls]
+    for client in clients:
+        assert client.get("/healthz").status_code == 200  # open the connection now
+    barrier = threading.Barrier(len(calls))
+
+    def send(i: int) -> httpx.Response:
+        barrier.wait()
+        return calls[i](clients[i])
+
+    try:
+        with ThreadPoolExecutor(len(calls)) as pool:
+            return list(pool.map(send, range(len(calls))))
+    finally:
+        for client in clients:
+            client.close()
