@@ -8,6 +8,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from application.signals import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     GetSignal,
     IngestSignal,
     IngestSignalRequest,
@@ -15,14 +18,33 @@ from application.signals import (
     ListSignalsRequest,
 )
 from domain.identity import Caller
+from domain.signals.model import SignalStatus
+from domain.signals.rules import INSTRUMENT_MAX_LENGTH, INSTRUMENT_MIN_LENGTH, INSTRUMENT_PATTERN
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
+from entrypoints.http.options import allow_options
 from entrypoints.http.preconditions import ETAG_DOC, etag
 from entrypoints.http.wire.openapi import raw_body_operation
 from entrypoints.http.wire.signals import SignalIn, SignalList, SignalOut
 
-_DATE_TIME = {"format": "date-time"}
+# The query parameters are read as text and checked by ListSignals (InvalidInput naming the
+# parameter, our error body); their documented schemas come from the same constants.
+_DATE_TIME = {"type": "string", "format": "date-time"}
+_STATUS = {"type": "string", "enum": [s.value for s in SignalStatus]}
+_INSTRUMENT = {
+    "type": "string",
+    "minLength": INSTRUMENT_MIN_LENGTH,
+    "maxLength": INSTRUMENT_MAX_LENGTH,
+    "pattern": INSTRUMENT_PATTERN,
+}
+_PAGE = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}
+_PAGE_SIZE = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_PAGE_SIZE,
+    "default": DEFAULT_PAGE_SIZE,
+}
 _SINCE = "RFC 3339 with an offset: only signals whose `time` is at or after it"
 _UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 
@@ -30,6 +52,8 @@ _UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 class SignalsController(Controller):
     path = "/api/v1/signals"
     tags = ["signals"]
+
+    options = allow_options("/")  # GET and POST share the path (see entrypoints/http/options.py)
 
     @post(
         "/",
@@ -88,13 +112,12 @@ class SignalsController(Controller):
         self,
         caller: Caller,
         list_signals: ListSignals,
-        status: Annotated[
-            str | None,
-            Parameter(description="new|approved|rejected|executed|closed|cancelled"),
+        status: Annotated[str | None, Parameter(schema_extra=_STATUS)] = None,
+        instrument: Annotated[
+            str | None, Parameter(description="Case-insensitive", schema_extra=_INSTRUMENT)
         ] = None,
-        instrument: str | None = None,
-        page: Annotated[str | None, Parameter(description="1-based page, default 1")] = None,
-        page_size: Annotated[str | None, Parameter(description="1-200, default 50")] = None,
+        page: Annotated[str | None, Parameter(description="1-based", schema_extra=_PAGE)] = None,
+        page_size: Annotated[str | None, Parameter(schema_extra=_PAGE_SIZE)] = None,
         since: Annotated[str | None, Parameter(description=_SINCE, schema_extra=_DATE_TIME)] = None,
         until: Annotated[str | None, Parameter(description=_UNTIL, schema_extra=_DATE_TIME)] = None,
     ) -> SignalList:
