@@ -20,8 +20,11 @@ _SCHEMA_VALUES = ("items", "additionalProperties", "not")
 _RENAMED = {"not": "schema_not"}
 
 
-def raw_body_operation(kind: type[msgspec.Struct], description: str) -> type[Operation]:
-    """An Operation class (for a route's `operation_class`) whose JSON body is `kind`."""
+def raw_body_operation(kind: object, description: str) -> type[Operation]:
+    """An Operation class (for a route's `operation_class`) whose JSON body is `kind`.
+
+    `kind` is a msgspec type: a Struct, or a union of them (e.g. tagged).
+    """
     schema = struct_schema(kind)
 
     @dataclass
@@ -36,7 +39,7 @@ def raw_body_operation(kind: type[msgspec.Struct], description: str) -> type[Ope
     return RawBodyOperation
 
 
-def struct_schema(kind: type[msgspec.Struct]) -> Schema:
+def struct_schema(kind: object) -> Schema:
     """msgspec's JSON Schema of `kind`, with its definitions inlined."""
     document = msgspec.json.schema(kind)
     return _schema(document, document.get("$defs", {}))
@@ -45,10 +48,13 @@ def struct_schema(kind: type[msgspec.Struct]) -> Schema:
 def _schema(node: dict[str, Any], defs: dict[str, Any]) -> Schema:
     if "$ref" in node:
         return _schema(defs[node["$ref"].removeprefix(_DEFS)], defs)
+    if node.get("type") == "number" and node.get("multipleOf") == 1:
+        # The same set of values, said the way a reader expects (see wire/charts.py).
+        node = {k: v for k, v in node.items() if k != "multipleOf"} | {"type": "integer"}
     fields: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "$defs":
-            continue
+        if key in ("$defs", "discriminator"):
+            continue  # definitions are inlined; a discriminator's mapping would point at them
         if key == "properties":
             value = {name: _schema(inner, defs) for name, inner in value.items()}
         elif key in _SCHEMA_LISTS:
