@@ -28,23 +28,26 @@ from entrypoints.http.preconditions import ETAG_DOC, etag
 from entrypoints.http.wire.openapi import raw_body_operation
 from entrypoints.http.wire.signals import SignalIn, SignalList, SignalOut
 
-# The query parameters are read as text and checked by ListSignals (InvalidInput naming the
-# parameter, our error body); their documented schemas come from the same constants.
-_DATE_TIME = {"type": "string", "format": "date-time"}
-_STATUS = {"type": "string", "enum": [s.value for s in SignalStatus]}
-_INSTRUMENT = {
-    "type": "string",
-    "minLength": INSTRUMENT_MIN_LENGTH,
-    "maxLength": INSTRUMENT_MAX_LENGTH,
-    "pattern": INSTRUMENT_PATTERN,
-}
-_PAGE = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}
-_PAGE_SIZE = {
-    "type": "integer",
-    "minimum": 1,
-    "maximum": MAX_PAGE_SIZE,
-    "default": DEFAULT_PAGE_SIZE,
-}
+
+# The query parameters are read as text (`str | None`) and checked by ListSignals
+# (InvalidInput naming the parameter, our error body); their documented schemas say what a
+# value must be, from the same constants. `oneOf: None` drops Litestar's `string | null`,
+# which describes the Python type, not the value on the wire (an absent parameter is the
+# default; an empty one is refused).
+def _query(**schema: object) -> dict[str, object]:
+    return {"oneOf": None, **schema}
+
+
+_DATE_TIME = _query(type="string", format="date-time")
+_STATUS = _query(type="string", enum=[s.value for s in SignalStatus])
+_INSTRUMENT = _query(
+    type="string",
+    minLength=INSTRUMENT_MIN_LENGTH,
+    maxLength=INSTRUMENT_MAX_LENGTH,
+    pattern=INSTRUMENT_PATTERN,
+)
+_PAGE = _query(type="integer", minimum=1, maximum=MAX_PAGE, default=1)
+_PAGE_SIZE = _query(type="integer", minimum=1, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 _SINCE = "RFC 3339 with an offset: only signals whose `time` is at or after it"
 _UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 

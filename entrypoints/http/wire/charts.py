@@ -46,7 +46,14 @@ from domain.media.charts import (
 # 1200.0, so these are floats that must be multiples of 1; wire/openapi.py documents
 # `number` + `multipleOf: 1` as the equivalent `integer`, and `to_spec` passes ints on.
 Time = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset")]
-Title = Annotated[str, Meta(max_length=TITLE_MAX_CHARS, extra_json_schema={"default": ""})]
+Title = Annotated[
+    str,
+    Meta(
+        max_length=TITLE_MAX_CHARS,
+        description="Valid Unicode (no lone surrogates)",
+        extra_json_schema={"default": ""},
+    ),
+]
 Width = Annotated[
     float,
     Meta(ge=WIDTH_MIN, le=WIDTH_MAX, multiple_of=1, extra_json_schema={"default": WIDTH_DEFAULT}),

@@ -30,7 +30,9 @@ At = Annotated[
         tz=True, description="RFC 3339 with an offset; default now; not before the previous state"
     ),
 ]
-Note = Annotated[str, Meta(max_length=NOTE_MAX_LENGTH)]
+Note = Annotated[
+    str, Meta(max_length=NOTE_MAX_LENGTH, description="Valid Unicode without NUL characters")
+]
 Price = Annotated[float, Meta(gt=0, description="The fill (executed) or exit (closed) price")]
 
 
