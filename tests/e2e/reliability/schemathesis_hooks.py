@@ -4,8 +4,8 @@ Two things the CLI cannot do by itself:
 
 - Sign `POST /api/v1/signals` as a producer does (HMAC-SHA256 over the exact body bytes):
   `before_call` serialises the generated body once, signs those bytes and sends exactly them.
-  Every other `{signal_id}` case names one of the run's real signals, so transitions and
-  trails get past the 404.
+  Every other `{signal_id}` case names one of the run's real signals (and every other
+  `{key}` a real chart), so transitions, trails and downloads get past the 404.
 - Accept the few refusals the OpenAPI document states in words because JSON Schema cannot
   say them (docs/reliability.md, "The strict schemathesis run"). `filter_failure` drops a
   "schema-valid request rejected" failure only when the operation, the status and the
@@ -29,6 +29,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 PRODUCER_ID = os.environ.get("SIGNALHUB_FUZZ_PRODUCER_ID", "")
 SECRET = os.environ.get("SIGNALHUB_FUZZ_SECRET", "")
 SIGNAL_IDS = [i for i in os.environ.get("SIGNALHUB_FUZZ_SIGNAL_IDS", "").split(",") if i]
+MEDIA_KEY = os.environ.get("SIGNALHUB_FUZZ_MEDIA_KEY", "")
 INGEST = "POST /api/v1/signals"
 ANY = re.compile(r".*")
 
@@ -66,8 +67,12 @@ _calls = count()
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    if "signal_id" in (case.path_parameters or {}) and SIGNAL_IDS and next(_calls) % 2 == 0:
-        case.path_parameters["signal_id"] = SIGNAL_IDS[next(_calls) % len(SIGNAL_IDS)]
+    parameters = case.path_parameters or {}
+    turn = next(_calls)
+    if "signal_id" in parameters and SIGNAL_IDS and turn % 2 == 0:
+        parameters["signal_id"] = SIGNAL_IDS[turn // 2 % len(SIGNAL_IDS)]
+    if "key" in parameters and MEDIA_KEY and turn % 2 == 0:
+        parameters["key"] = MEDIA_KEY
     if case.operation.label != INGEST or not SECRET:
         return
     sent = case.as_transport_kwargs()
