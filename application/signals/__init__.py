@@ -6,9 +6,20 @@ from application.signals.ingest import (
     IngestSignalRequest,
     TradingViewAlert,
 )
-from application.signals.reads import GetSignal, ListSignals, ListSignalsRequest, SignalListing
+from application.signals.reads import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    GetSignal,
+    ListSignals,
+    ListSignalsRequest,
+    SignalListing,
+)
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE",
+    "MAX_PAGE_SIZE",
     "GetSignal",
     "IngestPolicy",
     "IngestSignal",

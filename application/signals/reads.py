@@ -11,6 +11,7 @@ from domain.signals.model import Signal, SignalStatus
 from domain.signals.ports import SignalFilter, SignalPage, SignalRepository
 from domain.signals.rules import normalise_instrument, parse_rfc3339
 
+MAX_PAGE = 10**9
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
@@ -57,7 +58,7 @@ class ListSignals:
         self._signals = signals
 
     async def __call__(self, caller: Caller, request: ListSignalsRequest) -> SignalListing:
-        page = _integer(request.page, "page", default=1, minimum=1, maximum=10**9)
+        page = _integer(request.page, "page", default=1, minimum=1, maximum=MAX_PAGE)
         page_size = _integer(
             request.page_size,
             "page_size",
@@ -65,18 +66,20 @@ class ListSignals:
             minimum=1,
             maximum=MAX_PAGE_SIZE,
         )
+        # A parameter given empty (`?until=`) is refused like any other value outside its
+        # documented schema; only a parameter left out takes its default.
         status = None
-        if request.status not in (None, ""):
+        if request.status is not None:
             try:
                 status = SignalStatus(request.status)
             except ValueError:
                 allowed = ", ".join(s.value for s in SignalStatus)
                 raise InvalidInput("status", f"must be one of {allowed}") from None
         instrument = None
-        if request.instrument not in (None, ""):
+        if request.instrument is not None:
             instrument = normalise_instrument(request.instrument)
-        since = parse_rfc3339(request.since, "since") if request.since else None
-        until = parse_rfc3339(request.until, "until") if request.until else None
+        since = parse_rfc3339(request.since, "since") if request.since is not None else None
+        until = parse_rfc3339(request.until, "until") if request.until is not None else None
         result: SignalPage = await self._signals.list(
             SignalFilter(
                 user_id=caller.user_id,
@@ -96,12 +99,14 @@ class ListSignals:
 def _integer(
     value: int | str | None, name: str, *, default: int, minimum: int, maximum: int
 ) -> int:
-    if value is None or value == "":
+    if value is None:
         return default
     if isinstance(value, str):
-        text = value.strip()
+        text = value
         if not text.isascii() or not text.lstrip("-").isdigit():
             raise InvalidInput(name, "must be an integer")
+        if len(text) > len(str(maximum)) + 1:  # also keeps int() off huge digit strings
+            raise InvalidInput(name, f"must be between {minimum} and {maximum}")
         value = int(text)
     if not minimum <= value <= maximum:
         raise InvalidInput(name, f"must be between {minimum} and {maximum}")

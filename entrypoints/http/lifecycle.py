@@ -19,11 +19,12 @@ from entrypoints.http.preconditions import (
     etag,
     revision_from_if_match,
 )
-from entrypoints.http.wire.decoding import decode_struct
+from entrypoints.http.wire.decoding import decode_union
 from entrypoints.http.wire.lifecycle import (
     TRANSITION_MAX_BODY_BYTES,
     EventList,
     EventOut,
+    Transition,
     TransitionIn,
 )
 from entrypoints.http.wire.openapi import raw_body_operation
@@ -64,7 +65,7 @@ class LifecycleController(Controller):
         raw = await read_capped(request, TRANSITION_MAX_BODY_BYTES)
         if raw is None:
             raise TooLarge(f"request body is larger than {TRANSITION_MAX_BODY_BYTES} bytes")
-        body = decode_struct(raw, TransitionIn)
+        body = decode_union(raw, TransitionIn, Transition)
         applied = await transition_signal(
             caller,
             TransitionSignalRequest(

@@ -8,8 +8,18 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
-from application.signals import GetSignal, IngestSignal, ListSignals, ListSignalsRequest
+from application.signals import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    GetSignal,
+    IngestSignal,
+    ListSignals,
+    ListSignalsRequest,
+)
 from domain.identity import Caller
+from domain.signals.model import SignalStatus
+from domain.signals.rules import INSTRUMENT_MAX_LENGTH, INSTRUMENT_MIN_LENGTH, INSTRUMENT_PATTERN
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.errors import error_responses
 from entrypoints.http.ingest import (
@@ -24,10 +34,30 @@ from entrypoints.http.ingest import (
     XTimestamp,
     ingest_signed,
 )
+from entrypoints.http.options import allow_options
 from entrypoints.http.preconditions import ETAG_DOC, etag
 from entrypoints.http.wire.signals import SignalList, SignalOut
 
-_DATE_TIME = {"format": "date-time"}
+
+# The query parameters are read as text (`str | None`) and checked by ListSignals
+# (InvalidInput naming the parameter, our error body); their documented schemas say what a
+# value must be, from the same constants. `oneOf: None` drops Litestar's `string | null`,
+# which describes the Python type, not the value on the wire (an absent parameter is the
+# default; an empty one is refused).
+def _query(**schema: object) -> dict[str, object]:
+    return {"oneOf": None, **schema}
+
+
+_DATE_TIME = _query(type="string", format="date-time")
+_STATUS = _query(type="string", enum=[s.value for s in SignalStatus])
+_INSTRUMENT = _query(
+    type="string",
+    minLength=INSTRUMENT_MIN_LENGTH,
+    maxLength=INSTRUMENT_MAX_LENGTH,
+    pattern=INSTRUMENT_PATTERN,
+)
+_PAGE = _query(type="integer", minimum=1, maximum=MAX_PAGE, default=1)
+_PAGE_SIZE = _query(type="integer", minimum=1, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 _SINCE = "RFC 3339 with an offset: only signals whose `time` is at or after it"
 _UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 
@@ -35,6 +65,8 @@ _UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 class SignalsController(Controller):
     path = "/api/v1/signals"
     tags = ["signals"]
+
+    options = allow_options("/")  # GET and POST share the path (see entrypoints/http/options.py)
 
     @post(
         "/",
@@ -83,13 +115,12 @@ class SignalsController(Controller):
         self,
         caller: Caller,
         list_signals: ListSignals,
-        status: Annotated[
-            str | None,
-            Parameter(description="new|approved|rejected|executed|closed|cancelled"),
+        status: Annotated[str | None, Parameter(schema_extra=_STATUS)] = None,
+        instrument: Annotated[
+            str | None, Parameter(description="Case-insensitive", schema_extra=_INSTRUMENT)
         ] = None,
-        instrument: str | None = None,
-        page: Annotated[str | None, Parameter(description="1-based page, default 1")] = None,
-        page_size: Annotated[str | None, Parameter(description="1-200, default 50")] = None,
+        page: Annotated[str | None, Parameter(description="1-based", schema_extra=_PAGE)] = None,
+        page_size: Annotated[str | None, Parameter(schema_extra=_PAGE_SIZE)] = None,
         since: Annotated[str | None, Parameter(description=_SINCE, schema_extra=_DATE_TIME)] = None,
         until: Annotated[str | None, Parameter(description=_UNTIL, schema_extra=_DATE_TIME)] = None,
     ) -> SignalList:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain.signals.model import SignalStatus
 from tests.support.lifecycle import trail, transition
 from tests.support.signalhub import Cli, Server
 from tests.support.signals import SIGNALS, XAU, account, post, producer
@@ -194,7 +195,12 @@ def test_openapi_documents_the_lifecycle(
     assert "ETag" in move["responses"]["200"]["headers"]
     assert [p["name"] for p in move["parameters"] if p["in"] == "header"] == ["If-Match"]
     body = move["requestBody"]["content"]["application/json"]["schema"]
-    assert body["required"] == ["to"] and body["additionalProperties"] is False
+    variants = {v["properties"]["to"]["enum"][0]: v for v in body["anyOf"]}  # tagged by `to`
+    assert set(variants) == {s.value for s in SignalStatus}
+    for to, variant in variants.items():
+        assert variant["additionalProperties"] is False
+        needs_price = to in ("executed", "closed")
+        assert sorted(variant["required"]) == (["price", "to"] if needs_price else ["to"])
     assert "ETag" in paths["/api/v1/signals/{signal_id}"]["get"]["responses"]["200"]["headers"]
     trail_answers = paths["/api/v1/signals/{signal_id}/events"]["get"]["responses"]
     assert {"200", "401", "403", "404"} <= set(trail_answers)

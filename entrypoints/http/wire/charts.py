@@ -41,16 +41,31 @@ from domain.media.charts import (
     HistogramSpec,
 )
 
+# Whole numbers: JSON Schema's `integer` is any number without a fractional part, so 1200.0
+# is as valid as 1200 (a client's JSON encoder may write either). msgspec's `int` refuses
+# 1200.0, so these are floats that must be multiples of 1; wire/openapi.py documents
+# `number` + `multipleOf: 1` as the equivalent `integer`, and `to_spec` passes ints on.
 Time = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset")]
-Title = Annotated[str, Meta(max_length=TITLE_MAX_CHARS, extra_json_schema={"default": ""})]
+Title = Annotated[
+    str,
+    Meta(
+        max_length=TITLE_MAX_CHARS,
+        description="Valid Unicode (no lone surrogates)",
+        extra_json_schema={"default": ""},
+    ),
+]
 Width = Annotated[
-    int, Meta(ge=WIDTH_MIN, le=WIDTH_MAX, extra_json_schema={"default": WIDTH_DEFAULT})
+    float,
+    Meta(ge=WIDTH_MIN, le=WIDTH_MAX, multiple_of=1, extra_json_schema={"default": WIDTH_DEFAULT}),
 ]
 Height = Annotated[
-    int, Meta(ge=HEIGHT_MIN, le=HEIGHT_MAX, extra_json_schema={"default": HEIGHT_DEFAULT})
+    float,
+    Meta(
+        ge=HEIGHT_MIN, le=HEIGHT_MAX, multiple_of=1, extra_json_schema={"default": HEIGHT_DEFAULT}
+    ),
 ]
 Volume = Annotated[float, Meta(ge=0)]
-SmaPeriod = Annotated[int, Meta(ge=SMA_MIN_PERIOD, le=SMA_MAX_PERIOD)]
+SmaPeriod = Annotated[float, Meta(ge=SMA_MIN_PERIOD, le=SMA_MAX_PERIOD, multiple_of=1)]
 SmaPeriods = Annotated[
     list[SmaPeriod],
     Meta(
@@ -59,8 +74,16 @@ SmaPeriods = Annotated[
         extra_json_schema={"default": list(SMA_DEFAULT)},
     ),
 ]
-Bins = Annotated[int, Meta(ge=BINS_MIN, le=BINS_MAX, extra_json_schema={"default": BINS_DEFAULT})]
+Bins = Annotated[
+    float,
+    Meta(ge=BINS_MIN, le=BINS_MAX, multiple_of=1, extra_json_schema={"default": BINS_DEFAULT}),
+]
 Color = Annotated[str, Meta(pattern=COLOR_PATTERN, extra_json_schema={"default": COLOR_DEFAULT})]
+
+
+def _whole(value: float | None) -> int | None:
+    """A whole-number field (checked by its Meta) as the int the domain takes."""
+    return None if value is None else int(value)
 
 
 class CandleIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -88,7 +111,11 @@ class CandlestickIn(msgspec.Struct, forbid_unknown_fields=True):
 
     def to_spec(self) -> CandlestickSpec:
         return CandlestickSpec.create(
-            self.candles, sma=self.sma, title=self.title, width=self.width, height=self.height
+            self.candles,
+            sma=None if self.sma is None else [int(p) for p in self.sma],
+            title=self.title,
+            width=_whole(self.width),
+            height=_whole(self.height),
         )
 
 
@@ -108,7 +135,7 @@ class EquityIn(msgspec.Struct, forbid_unknown_fields=True):
 
     def to_spec(self) -> EquitySpec:
         return EquitySpec.create(
-            self.points, title=self.title, width=self.width, height=self.height
+            self.points, title=self.title, width=_whole(self.width), height=_whole(self.height)
         )
 
 
@@ -123,11 +150,11 @@ class HistogramIn(msgspec.Struct, forbid_unknown_fields=True):
     def to_spec(self) -> HistogramSpec:
         return HistogramSpec.create(
             self.values,
-            bins=self.bins,
+            bins=_whole(self.bins),
             color=self.color,
             title=self.title,
-            width=self.width,
-            height=self.height,
+            width=_whole(self.width),
+            height=_whole(self.height),
         )
 
 

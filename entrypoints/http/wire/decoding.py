@@ -23,21 +23,32 @@ Segment = str | int
 
 
 def decode_struct(raw: bytes, kind: type[S]) -> S:
+    decoded: S = _decode(raw, kind)
+    return decoded
+
+
+def decode_union(raw: bytes, kind: object, base: type[S]) -> S:
+    """Decode into `kind`, a union (e.g. tagged) of structs derived from `base`."""
+    decoded = _decode(raw, kind)
+    assert isinstance(decoded, base)
+    return decoded
+
+
+def _decode(raw: bytes, kind: Any) -> Any:
     try:
-        decoded: S = _decoder(kind).decode(raw)
+        return _decoder(kind).decode(raw)
     except msgspec.ValidationError as exc:
         raise _invalid(raw, kind, str(exc)) from None
     except msgspec.DecodeError as exc:
         raise InvalidInput("body", f"invalid JSON: {exc}") from None
-    return decoded
 
 
 @cache
-def _decoder(kind: type[S]) -> msgspec.json.Decoder[S]:
+def _decoder(kind: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(kind)
 
 
-def _invalid(raw: bytes, kind: type[msgspec.Struct], message: str) -> InvalidInput:
+def _invalid(raw: bytes, kind: Any, message: str) -> InvalidInput:
     detail, at, where = message.rpartition(_AT)
     if not at:  # msgspec leaves out the path of the root object
         detail, where = message, "$`"
@@ -67,7 +78,7 @@ def format_path(path: list[Segment]) -> str:
     return text
 
 
-def _offending_field(raw: bytes, kind: type[msgspec.Struct], path: list[Segment]) -> list[str]:
+def _offending_field(raw: bytes, kind: Any, path: list[Segment]) -> list[str]:
     """When `path` points at an object: its first unknown field, else its first missing one."""
     try:
         node: Any = msgspec.json.decode(raw)
@@ -87,9 +98,14 @@ def _offending_field(raw: bytes, kind: type[msgspec.Struct], path: list[Segment]
         except (KeyError, IndexError, TypeError):
             return []
     shape = _unwrap(shape)
+    if isinstance(node, dict) and isinstance(shape, mi.UnionType):
+        shape = _tagged_variant(shape, node)
+        tags = {getattr(t, "tag_field", None) for t in getattr(shape, "types", ())}
+        if len(tags) == 1 and (tag := tags.pop()) is not None:
+            return [tag]  # no variant: the tag itself is missing
     if not isinstance(node, dict) or not isinstance(shape, mi.StructType):
         return []
-    known = {f.encode_name for f in shape.fields}
+    known = {f.encode_name for f in shape.fields} | {shape.tag_field}
     unknown = [name for name in node if name not in known]
     missing = [f.encode_name for f in shape.fields if f.required and f.encode_name not in node]
     return (unknown or missing)[:1]
@@ -107,3 +123,15 @@ def _unwrap(shape: mi.Type) -> mi.Type:
             shape = inner[0]
         else:
             return shape
+
+
+def _tagged_variant(union: mi.UnionType, node: dict[str, Any]) -> mi.Type:
+    """The struct of a tagged union that `node` names by its tag (else the union itself)."""
+    for variant in union.types:
+        if (
+            isinstance(variant, mi.StructType)
+            and variant.tag_field is not None
+            and node.get(variant.tag_field) == variant.tag
+        ):
+            return variant
+    return union

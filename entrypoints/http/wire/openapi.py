@@ -21,10 +21,11 @@ _RENAMED = {"not": "schema_not"}
 
 
 def raw_body_operation(
-    kind: type[msgspec.Struct], description: str, *, text_plain: str | None = None
+    kind: object, description: str, *, text_plain: str | None = None
 ) -> type[Operation]:
-    """An Operation class (for a route's `operation_class`) whose JSON body is `kind`; with
-    `text_plain`, the body may also come as `text/plain` (described by that text)."""
+    """An Operation class (for a route's `operation_class`) whose JSON body is `kind` (a msgspec
+    type: a Struct, or a union of them, e.g. tagged); with `text_plain`, the body may also come
+    as `text/plain` (described by that text)."""
     content = {"application/json": OpenAPIMediaType(schema=struct_schema(kind))}
     if text_plain is not None:
         text = Schema(type=OpenAPIType.STRING, description=text_plain)
@@ -38,7 +39,7 @@ def raw_body_operation(
     return RawBodyOperation
 
 
-def struct_schema(kind: type[msgspec.Struct]) -> Schema:
+def struct_schema(kind: object) -> Schema:
     """msgspec's JSON Schema of `kind`, with its definitions inlined."""
     document = msgspec.json.schema(kind)
     return _schema(document, document.get("$defs", {}))
@@ -47,10 +48,13 @@ def struct_schema(kind: type[msgspec.Struct]) -> Schema:
 def _schema(node: dict[str, Any], defs: dict[str, Any]) -> Schema:
     if "$ref" in node:
         return _schema(defs[node["$ref"].removeprefix(_DEFS)], defs)
+    if node.get("type") == "number" and node.get("multipleOf") == 1:
+        # The same set of values, said the way a reader expects (see wire/charts.py).
+        node = {k: v for k, v in node.items() if k != "multipleOf"} | {"type": "integer"}
     fields: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "$defs":
-            continue
+        if key in ("$defs", "discriminator"):
+            continue  # definitions are inlined; a discriminator's mapping would point at them
         if key == "properties":
             value = {name: _schema(inner, defs) for name, inner in value.items()}
         elif key in _SCHEMA_LISTS:

@@ -24,6 +24,9 @@ from domain.signals.rules import (
     VERSION_MAX_LENGTH,
 )
 
+# Rules JSON Schema cannot state; said in words (docs/reliability.md, the strict run).
+_PRINTABLE = "Printable characters only: no control characters, no lone surrogates"
+
 
 class SignalIn(msgspec.Struct, forbid_unknown_fields=True):
     """The signal; X-Signature signs these exact bytes."""
@@ -42,9 +45,21 @@ class SignalIn(msgspec.Struct, forbid_unknown_fields=True):
     time: Annotated[datetime, Meta(tz=True, description="Default: the time of receipt")] | None = (
         None
     )
-    version: Annotated[str, Meta(min_length=1, max_length=VERSION_MAX_LENGTH)] = DEFAULT_VERSION
-    external_id: Annotated[str, Meta(min_length=1, max_length=EXTERNAL_ID_MAX_LENGTH)] | None = None
-    payload: dict[str, Any] = msgspec.field(default_factory=dict)
+    # null means the default, as the domain rules read it (SPEC §3: default "1").
+    version: (
+        Annotated[str, Meta(min_length=1, max_length=VERSION_MAX_LENGTH, description=_PRINTABLE)]
+        | None
+    ) = DEFAULT_VERSION
+    external_id: (
+        Annotated[
+            str, Meta(min_length=1, max_length=EXTERNAL_ID_MAX_LENGTH, description=_PRINTABLE)
+        ]
+        | None
+    ) = None
+    payload: Annotated[
+        dict[str, Any],
+        Meta(description="Any JSON object; its strings valid Unicode (no lone surrogates)"),
+    ] = msgspec.field(default_factory=dict)
 
 
 class SignalOut(msgspec.Struct):

@@ -10,11 +10,11 @@ import msgspec
 import pytest
 
 from domain.errors import InvalidInput
-from domain.lifecycle import NOTE_MAX_LENGTH, EventType, SignalEvent
+from domain.lifecycle import NOTE_MAX_LENGTH, PRICED_STATUSES, EventType, SignalEvent
 from domain.signals.model import Side, Signal, SignalStatus
 from entrypoints.http.preconditions import NO_REVISION, etag, revision_from_if_match
-from entrypoints.http.wire.decoding import decode_struct
-from entrypoints.http.wire.lifecycle import EventOut, TransitionIn
+from entrypoints.http.wire.decoding import decode_union
+from entrypoints.http.wire.lifecycle import EventOut, Transition, TransitionIn
 from entrypoints.http.wire.openapi import struct_schema
 from entrypoints.http.wire.signals import SignalOut
 
@@ -22,13 +22,33 @@ T = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
 
 def test_the_transition_schema_is_built_from_the_domain() -> None:
-    schema = struct_schema(TransitionIn).to_schema()
-    properties = schema["properties"]
-    assert properties["note"]["anyOf"][0]["maxLength"] == NOTE_MAX_LENGTH
-    assert properties["price"]["anyOf"][0]["exclusiveMinimum"] == 0
-    assert sorted(properties["to"]["enum"]) == sorted(s.value for s in SignalStatus)
-    assert properties["at"]["anyOf"][0]["format"] == "date-time"
-    assert schema["required"] == ["to"] and schema["additionalProperties"] is False
+    """One variant per status, tagged by `to`; `price` required exactly where the domain says."""
+    variants = struct_schema(TransitionIn).to_schema()["anyOf"]
+    by_status = {v["properties"]["to"]["enum"][0]: v for v in variants}
+    assert sorted(by_status) == sorted(s.value for s in SignalStatus)
+    for status, schema in by_status.items():
+        properties = schema["properties"]
+        assert properties["note"]["anyOf"][0]["maxLength"] == NOTE_MAX_LENGTH
+        assert properties["at"]["anyOf"][0]["format"] == "date-time"
+        assert schema["additionalProperties"] is False
+        if SignalStatus(status) in PRICED_STATUSES:
+            assert properties["price"]["exclusiveMinimum"] == 0
+            assert sorted(schema["required"]) == ["price", "to"]
+        else:
+            assert "price" not in properties and schema["required"] == ["to"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "to", "price"),
+    [
+        (b'{"to":"approved"}', SignalStatus.APPROVED, None),
+        (b'{"to":"new","note":"n"}', SignalStatus.NEW, None),
+        (b'{"to":"closed","price":2.5}', SignalStatus.CLOSED, 2.5),
+    ],
+)
+def test_the_tag_names_the_target(raw: bytes, to: SignalStatus, price: float | None) -> None:
+    body = decode_union(raw, TransitionIn, Transition)
+    assert (body.to, body.price) == (to, price)
 
 
 @pytest.mark.parametrize(
@@ -38,13 +58,16 @@ def test_the_transition_schema_is_built_from_the_domain() -> None:
         (b'{"price":1}', "to"),
         (b'{"to":"later"}', "to"),
         (b'{"to":"executed","price":-1}', "price"),
+        (b'{"to":"executed"}', "price"),
+        (b'{"to":"new","price":1}', "price"),
+        (b"{}", "to"),
         (b'{"to":"approved","at":"2026-11-28T01:00:00"}', "at"),
         (b'{"to":"approved","note":"' + b"n" * (NOTE_MAX_LENGTH + 1) + b'"}', "note"),
     ],
 )
 def test_the_body_is_refused_naming_the_field(raw: bytes, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        decode_struct(raw, TransitionIn)
+        decode_union(raw, TransitionIn, Transition)
     assert refused.value.field == field
 
 

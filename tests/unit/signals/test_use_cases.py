@@ -212,6 +212,15 @@ async def test_list_signals_paginates_own_signals() -> None:
         ("page_size", "1.5"),
         ("status", "open"),
         ("instrument", "X"),
+        # given empty is not left out: refused like any value outside the documented schema
+        ("page", ""),
+        ("page_size", ""),
+        ("status", ""),
+        ("instrument", ""),
+        ("since", ""),
+        ("until", ""),
+        ("page", " 2"),
+        ("page", "9" * 5000),
     ],
 )
 async def test_list_signals_refuses_bad_queries(field: str, value: str) -> None:
