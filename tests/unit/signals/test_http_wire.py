@@ -29,7 +29,9 @@ def test_the_schema_is_built_from_the_domain_rules() -> None:
         INSTRUMENT_MIN_LENGTH,
         INSTRUMENT_MAX_LENGTH,
     )
-    assert properties["version"]["maxLength"] == VERSION_MAX_LENGTH
+    version, null = properties["version"]["anyOf"]  # null means the default version
+    assert version["maxLength"] == VERSION_MAX_LENGTH
+    assert null == {"type": "null"}
     assert properties["external_id"]["anyOf"][0]["maxLength"] == EXTERNAL_ID_MAX_LENGTH
     assert properties["price"]["exclusiveMinimum"] == 0
     assert sorted(properties["side"]["enum"]) == ["buy", "sell"]
