@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from svix.webhooks import Webhook as SvixWebhook
 
 from tests.support.producers import (
     TRADINGVIEW_TEXT,
@@ -127,6 +129,29 @@ def test_standard_webhooks_senders_on_both_paths(world: dict[str, Any]) -> None:
     assert sample(metrics, rejected % "signature") == 8
     assert sample(metrics, rejected % "duplicate") == 1
     assert sample(metrics, 'signals_ingested_total{instrument="ETHUSDT",side="buy"}') == 1
+
+
+def test_a_svix_sender_is_accepted_as_it_signs(world: dict[str, Any]) -> None:
+    """svix (the other Standard Webhooks library) signs; we send exactly what it produced."""
+    http: httpx.Client = world["http"]
+    whsec = world["relay"]["standard_webhooks_secret"]
+    body = _body({**BTC, "instrument": "DOTUSDT"})
+    when = datetime.now(UTC)
+    headers = {
+        "Content-Type": "application/json",
+        "webhook-id": "svix_msg_1",
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": SvixWebhook(whsec).sign("svix_msg_1", when, body.decode()),
+    }
+    created = http.post(for_producer("sw-relay"), content=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["external_id"] == "svix_msg_1"
+    retried = http.post(for_producer("sw-relay"), content=body, headers=headers)
+    assert retried.status_code == 409 and retried.json()["existing_id"] == created.json()["id"]
+    tampered = http.post(
+        for_producer("sw-relay"), content=body.replace(b"DOT", b"DOG"), headers=headers
+    )
+    assert tampered.status_code == 401
 
 
 def test_standard_webhooks_secret_rotation_has_the_grace(world: dict[str, Any]) -> None:
