@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain.lifecycle.events import EventType, SignalEvent
-from domain.signals.model import Side, Signal, SignalStatus
+from domain.signals.model import SignalStatus
 from domain.stream.ports import FeedItem, Wake
+from tests.support.entities import a_signal
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
 
 def item(user_id: UUID, event_id: int, instrument: str = "XAUUSD") -> FeedItem:
     at = T0 + timedelta(seconds=event_id)
-    signal = Signal(
-        id=uuid.uuid4(),
-        user_id=user_id,
-        producer_id="relay",
-        instrument=instrument,
-        side=Side.BUY,
-        price=1.0,
-        time=at,
-        version="1",
-        external_id=None,
-        status=SignalStatus.NEW,
-        payload={},
-        created_at=at,
-        updated_at=at,
-    )
+    signal = a_signal(user_id=user_id, producer_id="relay", instrument=instrument, price=1.0, at=at)
     event = SignalEvent(
         id=event_id,
         user_id=user_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from domain.errors import AlreadyExists
 from domain.signals import Side, Signal, SignalFilter, SignalStatus
 from tests.fakes.signals import FakeSignalRepository
 from tests.support.databases import ENGINES, migrated_engine
+from tests.support.entities import a_signal
 
 T0 = datetime(2026, 11, 28, 1, 0, 0, tzinfo=UTC)
 
@@ -50,22 +51,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def make_signal(user_id: UUID, **changes: Any) -> Signal:
-    base = Signal(
-        id=uuid4(),
-        user_id=user_id,
-        producer_id="relay-1",
-        instrument="XAUUSD",
-        side=Side.BUY,
-        price=1950.25,
-        time=T0,
-        version="1",
-        external_id=None,
-        status=SignalStatus.NEW,
-        payload={},
-        created_at=T0,
-        updated_at=T0,
-    )
-    return replace(base, **changes)
+    return a_signal(user_id=user_id, **changes)
 
 
 async def test_round_trip_keeps_every_field(store: Store) -> None:

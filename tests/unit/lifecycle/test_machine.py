@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
@@ -20,6 +19,7 @@ from domain.lifecycle import (
 )
 from domain.signals.model import Side, Signal
 from domain.signals.model import SignalStatus as S
+from tests.support.entities import a_signal
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
@@ -35,22 +35,7 @@ SPEC_ROWS = {
 
 
 def signal(**changes: object) -> Signal:
-    base = Signal(
-        id=uuid4(),
-        user_id=uuid4(),
-        producer_id="relay-1",
-        instrument="XAUUSD",
-        side=Side.BUY,
-        price=1950.0,
-        time=T0,
-        version="1",
-        external_id=None,
-        status=S.NEW,
-        payload={},
-        created_at=T0,
-        updated_at=T0,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return a_signal(price=1950.0, **changes)
 
 
 @pytest.mark.parametrize("current", list(S))

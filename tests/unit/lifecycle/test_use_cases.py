@@ -19,10 +19,11 @@ from domain.errors import (
 )
 from domain.identity import Caller
 from domain.lifecycle import Applied, EventType, Refused, Transition
-from domain.signals.model import Side, Signal
+from domain.signals.model import Signal
 from domain.signals.model import SignalStatus as S
 from tests.fakes.clock import FakeClock
 from tests.fakes.signals import FakeLifecycleMetrics, FakeSignalRepository
+from tests.support.entities import a_signal
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 OWNER = Caller(uuid4())
@@ -39,22 +40,8 @@ class World:
         self.events = ListSignalEvents(signals=self.repo, events=self.repo)
 
     async def signal(self, **changes: object) -> Signal:
-        base = Signal(
-            id=uuid4(),
-            user_id=OWNER.user_id,
-            producer_id="relay-1",
-            instrument="XAUUSD",
-            side=Side.BUY,
-            price=100.0,
-            time=T0,
-            version="1",
-            external_id=None,
-            status=S.NEW,
-            payload={},
-            created_at=T0,
-            updated_at=T0,
-        )
-        return await self.repo.add(replace(base, **changes), 0)  # type: ignore[arg-type]
+        owned = {"user_id": OWNER.user_id, "price": 100.0, **changes}
+        return await self.repo.add(a_signal(**owned), 0)
 
     async def move(self, signal: Signal, to: S, **fields: object) -> Applied:
         request = TransitionSignalRequest(str(signal.id), to, **fields)  # type: ignore[arg-type]
