@@ -22,7 +22,7 @@ async def cmd_media_stats(args: argparse.Namespace, settings: Settings) -> dict[
     try:
         usage = await container.media_stats()
     finally:
-        await container.close_media_store()
+        await container.media_store.close()
     return {"files": usage.files, "bytes": usage.bytes, "expired_files": usage.expired_files}
 
 
@@ -32,7 +32,7 @@ async def cmd_media_purge(args: argparse.Namespace, settings: Settings) -> dict[
     try:
         report = await container.purge_media(mode, args.dry_run)
     finally:
-        await container.close_media_store()
+        await container.media_store.close()
     return {
         "deleted_files": report.deleted_files,
         "freed_bytes": report.freed_bytes,
