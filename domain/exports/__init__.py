@@ -1,0 +1,19 @@
+"""Exports of a user's signals (SPEC §12): the formats, the spreadsheet rule and the port."""
+
+from domain.exports.ports import SignalExportSource
+from domain.exports.rules import (
+    EXPORT_COLUMNS,
+    FORMULA_TRIGGERS,
+    ExportFormat,
+    defuse_formula,
+    parse_export_format,
+)
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "FORMULA_TRIGGERS",
+    "ExportFormat",
+    "SignalExportSource",
+    "defuse_formula",
+    "parse_export_format",
+]
