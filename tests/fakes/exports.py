@@ -1,0 +1,45 @@
+"""An in-memory SignalExportSource over the fake signal store, held to the same contract
+tests as the real adapter (tests/integration/exports/)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from domain.signals.model import Signal
+from domain.signals.ports import SignalCriteria
+from tests.fakes.signals import FakeSignalRepository
+
+
+def matches(signal: Signal, criteria: SignalCriteria) -> bool:
+    return (
+        signal.user_id == criteria.user_id
+        and (criteria.status is None or signal.status == criteria.status)
+        and (criteria.instrument is None or signal.instrument == criteria.instrument)
+        and (criteria.since is None or signal.time >= criteria.since)
+        and (criteria.until is None or signal.time < criteria.until)
+    )
+
+
+class FakeSignalExport:
+    def __init__(self, store: FakeSignalRepository) -> None:
+        self.store = store
+        self.asked: list[tuple[SignalCriteria, int]] = []
+
+    async def pages(
+        self, criteria: SignalCriteria, page_size: int
+    ) -> AsyncIterator[Sequence[Signal]]:
+        self.asked.append((criteria, page_size))
+        after: tuple[object, str] | None = None
+        while True:
+            found = sorted(
+                (s for s in self.store.signals.values() if matches(s, criteria)),
+                key=lambda s: (s.created_at, str(s.id)),
+            )
+            if after is not None:
+                found = [s for s in found if (s.created_at, str(s.id)) > after]
+            page = found[:page_size]
+            if page:
+                yield page
+            if len(page) < page_size:
+                return
+            after = (page[-1].created_at, str(page[-1].id))
