@@ -4,6 +4,7 @@ from domain.exports.ports import SignalExportSource
 from domain.exports.rules import (
     EXPORT_COLUMNS,
     FORMULA_TRIGGERS,
+    FREE_TEXT_COLUMNS,
     ExportFormat,
     defuse_formula,
     parse_export_format,
@@ -12,6 +13,7 @@ from domain.exports.rules import (
 __all__ = [
     "EXPORT_COLUMNS",
     "FORMULA_TRIGGERS",
+    "FREE_TEXT_COLUMNS",
     "ExportFormat",
     "SignalExportSource",
     "defuse_formula",

@@ -48,6 +48,12 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "updated_at",
 )
 
+# The columns whose text comes from outside (producer ids, tickers, the producer's own
+# strings): the only ones a formula can start in. Every other text cell is an id, a time, a
+# status or side, or `payload`'s JSON object text, which by construction starts with a digit,
+# a letter or `{` (docs/exports.md).
+FREE_TEXT_COLUMNS: tuple[str, ...] = ("producer_id", "instrument", "version", "external_id")
+
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -12,17 +12,24 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
+from operator import attrgetter
+from typing import Any
 
 import msgspec
 
-from domain.exports.rules import EXPORT_COLUMNS, ExportFormat, defuse_formula
+from domain.exports.rules import EXPORT_COLUMNS, FREE_TEXT_COLUMNS, ExportFormat, defuse_formula
 from domain.signals.model import Signal
 from entrypoints.http.wire.signals import SignalOut
 
 _json = msgspec.json.Encoder()
 
-if tuple(f.encode_name for f in msgspec.structs.fields(SignalOut)) != EXPORT_COLUMNS:
+_FIELDS = msgspec.structs.fields(SignalOut)
+if tuple(f.encode_name for f in _FIELDS) != EXPORT_COLUMNS:
     raise RuntimeError("SignalOut's fields must be the §5 columns, in order")
+# SignalOut's attribute of each column (`return` is `return_ratio`): the Signal's, too.
+_cells = attrgetter(*(f.name for f in _FIELDS))
+_FREE_TEXT = tuple(EXPORT_COLUMNS.index(name) for name in FREE_TEXT_COLUMNS)
+_PAYLOAD = EXPORT_COLUMNS.index("payload")
 
 
 def csv_header() -> bytes:
@@ -30,13 +37,23 @@ def csv_header() -> bytes:
 
 
 def csv_rows(page: Sequence[Signal]) -> bytes:
-    """One chunk: every signal of the page as a CSV record."""
-    records: list[list[object]] = []
+    """One chunk: every signal of the page as a CSV record.
+
+    The hot path of a large export: the cells are read from the signal in C (`attrgetter`)
+    and turned into text by msgspec with the rules `SignalOut` is encoded with (a unit test
+    holds every cell to `SignalOut`), the formula rule runs on the free-text columns only.
+    """
+    records: list[list[Any]] = []
     append = records.append
-    for signal, item in zip(page, _builtins(page), strict=True):
-        item["payload"] = _json.encode(signal.payload).decode("utf-8")
-        append([defuse_formula(v) if type(v) is str else v for v in item.values()])
-    return _csv_text(records).encode("utf-8")
+    for signal in page:
+        cells = list(_cells(signal))
+        for i in _FREE_TEXT:
+            text = cells[i]
+            if text is not None:
+                cells[i] = defuse_formula(text)
+        cells[_PAYLOAD] = _json.encode(signal.payload).decode("utf-8")
+        append(cells)
+    return _csv_text(msgspec.to_builtins(records)).encode("utf-8")
 
 
 def ndjson_rows(page: Sequence[Signal]) -> bytes:
@@ -55,11 +72,6 @@ async def encode(
     else:
         async for page in pages:
             yield ndjson_rows(page)
-
-
-def _builtins(page: Sequence[Signal]) -> list[dict[str, object]]:
-    converted: list[dict[str, object]] = msgspec.to_builtins([SignalOut.of(s) for s in page])
-    return converted
 
 
 def _csv_text(records: list[list[object]]) -> str:

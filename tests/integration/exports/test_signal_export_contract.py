@@ -122,7 +122,7 @@ async def test_nothing_matching_is_no_page(store: Store) -> None:
     assert await read(store, SignalCriteria(alice, status=SignalStatus.CLOSED), 10) == []
 
 
-async def test_a_page_is_read_only_when_asked_and_a_later_signal_comes_last(
+async def test_a_signal_created_during_the_export_comes_last_once(
     store: Store,
 ) -> None:
     alice = await store.new_user()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -15,7 +16,7 @@ from application.exports import EXPORT_PAGE_SIZE, ExportSignals, ExportSignalsRe
 from domain.errors import InvalidInput
 from domain.exports import EXPORT_COLUMNS, ExportFormat, defuse_formula
 from domain.identity import Caller
-from domain.signals.model import SignalStatus
+from domain.signals.model import Signal, SignalStatus
 from domain.signals.ports import SignalCriteria
 from entrypoints.http.wire.exports import csv_header, csv_rows, encode, ndjson_rows
 from entrypoints.http.wire.signals import SignalOut
@@ -110,25 +111,48 @@ def test_columns_are_the_signal_objects_fields_in_order() -> None:
     assert next(csv.reader(io.StringIO(csv_header().decode()))) == list(EXPORT_COLUMNS)
 
 
-def test_a_csv_record_reads_back_as_the_list_item() -> None:
-    payload = {"s": 'a "b", c\r\nd', "n": [1, None]}
-    signal = a_signal(payload=payload, external_id="=cmd", version="-1", pnl=-2.5)
-    text = csv_rows([signal]).decode("utf-8")
+def test_every_csv_cell_is_the_list_items_value() -> None:
+    payload = {"s": 'a "b", c\r\nd', "n": [1, None, 2.5], "f": "=x"}
+    at = datetime(2026, 11, 28, 1, 2, 3, 4500, tzinfo=UTC)
+    signal = a_signal(
+        payload=payload,
+        external_id="=cmd",
+        version="-1",
+        producer_id="@relay",
+        instrument="+X",
+        status=SignalStatus.CLOSED,
+        revision=4,
+        price=0.000123,
+        time=at,
+        executed_price=1e16,
+        executed_at=at,
+        closed_price=1950.25,
+        closed_at=at + timedelta(days=1),
+        pnl=-2.5,
+        return_ratio=-1 / 3,
+    )
+    text = csv_rows([signal, a_signal()]).decode("utf-8")
     assert text.endswith("\r\n")
-    (row,) = list(csv.reader(io.StringIO(text, newline="")))
+    row, plain = list(csv.reader(io.StringIO(text, newline="")))
     item = msgspec.to_builtins(SignalOut.of(signal))
     cells = dict(zip(EXPORT_COLUMNS, row, strict=True))
-    assert json.loads(cells["payload"]) == payload
-    assert (cells["external_id"], cells["version"], cells["pnl"]) == ("'=cmd", "'-1", "-2.5")
-    assert cells["closed_at"] == ""
-    for name in ("id", "user_id", "time", "created_at", "status", "side", "instrument"):
-        assert cells[name] == item[name], name
+    assert json.loads(cells.pop("payload")) == payload
+    for name, cell in cells.items():
+        value = item[name]
+        if isinstance(value, float):
+            assert float(cell) == value, name
+        elif name in ("producer_id", "instrument", "version", "external_id"):
+            assert cell == "'" + value, name  # every one of them starts with a trigger here
+        else:
+            assert cell == ("" if value is None else str(value)), name
+    assert (cells["pnl"], cells["time"]) == ("-2.5", "2026-11-28T01:02:03.004500Z")
+    assert plain[EXPORT_COLUMNS.index("external_id")] == ""  # null is an empty cell
 
 
 async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
     first, second = [a_signal(), a_signal()], [a_signal()]
 
-    async def pages():  # type: ignore[no-untyped-def]
+    async def pages() -> AsyncIterator[list[Signal]]:
         yield first
         yield second
 
