@@ -230,7 +230,8 @@ def run(signals: int, rounds: int) -> int:
             assert lines == signals + 1, f"COPY gave {lines} lines"
             ceiling.append(signals / seconds)
             print(
-                f"round {i + 1}: export {ours[-1]:>10,.0f} rows/s   COPY {ceiling[-1]:>10,.0f} rows/s"
+                f"round {i + 1}: export {ours[-1]:>10,.0f} rows/s "
+                f"({cpu[-1]:,.0f} per server CPU-second)   COPY {ceiling[-1]:>10,.0f} rows/s"
             )
         peak_kb = sampler.stop()
         hwm_kb = status_kb(server.pid, "VmHWM")
@@ -239,6 +240,8 @@ def run(signals: int, rounds: int) -> int:
             f"export (best of {rounds}): {best:,.0f} rows/s; COPY ceiling {best_copy:,.0f} "
             f"rows/s; ratio {best / best_copy:.2f}   (target >= 100,000 rows/s)"
         )
+        print(f"server CPU: {max(cpu):,.0f} rows per CPU-second (its rate on a core of its own)")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(
             f"server RSS: {before_kb / 1024:.1f} MB before, peak {peak_kb / 1024:.1f} MB "
             f"(VmHWM {hwm_kb / 1024:.1f} MB); growth {(peak_kb - before_kb) / 1024:.1f} MB "
