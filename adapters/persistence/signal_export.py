@@ -3,8 +3,10 @@
 Each page is one short query that starts after the last row of the previous one, so nothing
 holds a connection or a transaction between pages, and memory holds two pages at most: the
 one being written out and the next, read meanwhile (docs/exports.md).
-PostgreSQL: raw SQL on Piccolo's asyncpg pool (the export's hot path); `created_at >= $k`
-next to the row comparison lets the (user_id, created_at) index bound every page.
+PostgreSQL: raw SQL on Piccolo's asyncpg pool (the export's hot path), each record taken as
+a SignalRecord as asyncpg decodes it (UUIDs, UTC-aware datetimes, floats, the `json` column's
+text); `created_at >= $k` next to the row comparison lets the (user_id, created_at) index
+bound every page.
 SQLite: Piccolo's query builder, which stores and compares values the way every other query
 of the table does.
 """
@@ -12,7 +14,7 @@ of the table does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,50 +22,17 @@ from uuid import UUID
 import msgspec
 from piccolo.custom_types import Combinable
 
+from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
-from adapters.persistence.signal_repository import signal_from_row
 from adapters.persistence.tables import SignalTable
-from domain.signals.model import Side, Signal, SignalStatus
+from domain.exports.ports import SignalRecord
 from domain.signals.ports import SignalCriteria
 
-_COLUMNS = (
-    "id, user_id, producer_id, instrument, side, price, time, version, external_id, status,"
-    " payload, created_at, updated_at, revision, executed_price, executed_at, closed_price,"
-    " closed_at, pnl, return_ratio"
-)
+# SignalRecord's fields, in its order (the table's `return_ratio` is the wire's `return`).
+_COLUMNS = ", ".join(SignalRecord._fields)
 
-
-_SIDES = {side.value: side for side in Side}
-_STATUSES = {status.value: status for status in SignalStatus}
-_decode_payload = msgspec.json.Decoder().decode
-
-
-def _signal_from_record(r: Any) -> Signal:
-    """An asyncpg record of `_COLUMNS` as a Signal: the columns' own types (UUIDs, UTC-aware
-    datetimes, floats) are taken as asyncpg decodes them, without signal_from_row's
-    conversions for SQLite's text values (a few microseconds a row, most of the hot path)."""
-    return Signal(
-        id=r[0],
-        user_id=r[1],
-        producer_id=r[2],
-        instrument=r[3],
-        side=_SIDES[r[4]],
-        price=r[5],
-        time=r[6],
-        version=r[7],
-        external_id=r[8],
-        status=_STATUSES[r[9]],
-        payload=_decode_payload(r[10]),
-        created_at=r[11],
-        updated_at=r[12],
-        revision=r[13],
-        executed_price=r[14],
-        executed_at=r[15],
-        closed_price=r[16],
-        closed_at=r[17],
-        pnl=r[18],
-        return_ratio=r[19],
-    )
+After = tuple[datetime, UUID] | None
+PageReader = Callable[[SignalCriteria, After, int], Awaitable[list[SignalRecord]]]
 
 
 class PiccoloSignalExport:
@@ -72,8 +41,10 @@ class PiccoloSignalExport:
 
     async def pages(
         self, criteria: SignalCriteria, page_size: int
-    ) -> AsyncIterator[Sequence[Signal]]:
-        read = self._postgres_page if self._db.dialect == "postgres" else self._sqlite_page
+    ) -> AsyncIterator[Sequence[SignalRecord]]:
+        read: PageReader = (
+            self._postgres_page if self._db.dialect == "postgres" else self._sqlite_page
+        )
         # The next page is asked for as soon as a page arrives, so the database works on it
         # while the caller writes this one out: two pages at most are held.
         pending = asyncio.ensure_future(read(criteria, None, page_size))
@@ -92,8 +63,8 @@ class PiccoloSignalExport:
                 pending.cancel()
 
     async def _postgres_page(
-        self, criteria: SignalCriteria, after: tuple[datetime, UUID] | None, limit: int
-    ) -> list[Signal]:
+        self, criteria: SignalCriteria, after: After, limit: int
+    ) -> list[SignalRecord]:
         clauses = ["user_id = $1"]
         args: list[Any] = [criteria.user_id]
 
@@ -116,12 +87,12 @@ class PiccoloSignalExport:
             f"SELECT {_COLUMNS} FROM signal WHERE {' AND '.join(clauses)}"
             f" ORDER BY created_at, id LIMIT {int(limit)}"
         )
-        rows = await self._db.pool.fetch(sql, *args)
-        return [_signal_from_record(row) for row in rows]
+        make = SignalRecord._make
+        return [make(row) for row in await self._db.pool.fetch(sql, *args)]
 
     async def _sqlite_page(
-        self, criteria: SignalCriteria, after: tuple[datetime, UUID] | None, limit: int
-    ) -> list[Signal]:
+        self, criteria: SignalCriteria, after: After, limit: int
+    ) -> list[SignalRecord]:
         where: Combinable = SignalTable.user_id == criteria.user_id
         if criteria.status is not None:
             where &= SignalTable.status == criteria.status.value
@@ -142,4 +113,39 @@ class PiccoloSignalExport:
             .order_by(SignalTable.created_at, SignalTable.id)
             .limit(limit)
         )
-        return [signal_from_row(row) for row in rows]
+        return [_record_from_row(row) for row in rows]
+
+
+def _record_from_row(row: Mapping[str, Any]) -> SignalRecord:
+    """A Piccolo row on SQLite (ids and times may come back as text or naive)."""
+    payload = row["payload"]
+    return SignalRecord(
+        id=as_uuid(row["id"]),
+        user_id=as_uuid(row["user_id"]),
+        producer_id=row["producer_id"],
+        instrument=row["instrument"],
+        side=row["side"],
+        price=float(row["price"]),
+        time=as_utc(row["time"]),
+        version=row["version"],
+        external_id=row["external_id"],
+        status=row["status"],
+        revision=int(row["revision"]),
+        payload=payload if isinstance(payload, str) else msgspec.json.encode(payload).decode(),
+        executed_price=_float_or_none(row["executed_price"]),
+        executed_at=_utc_or_none(row["executed_at"]),
+        closed_price=_float_or_none(row["closed_price"]),
+        closed_at=_utc_or_none(row["closed_at"]),
+        pnl=_float_or_none(row["pnl"]),
+        return_ratio=_float_or_none(row["return_ratio"]),
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
+    )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _utc_or_none(value: Any) -> datetime | None:
+    return None if value is None else as_utc(value)

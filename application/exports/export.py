@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from application.signals.criteria import parse_criteria
-from domain.exports.ports import SignalExportSource
+from domain.exports.ports import SignalExportSource, SignalRecord
 from domain.exports.rules import ExportFormat, parse_export_format
 from domain.identity import Caller
-from domain.signals.model import Signal
 from domain.signals.ports import SignalCriteria
 
 # Rows read per keyset page (docs/exports.md): large enough that the per-query cost vanishes,
@@ -32,7 +31,7 @@ class ExportSignalsRequest:
 class SignalExport:
     format: ExportFormat
     criteria: SignalCriteria
-    pages: AsyncIterator[Sequence[Signal]]  # read lazily: nothing is read until iterated
+    pages: AsyncIterator[Sequence[SignalRecord]]  # read lazily: nothing is read until iterated
 
 
 class ExportSignals:

@@ -1,6 +1,6 @@
 """Exports of a user's signals (SPEC §12): the formats, the spreadsheet rule and the port."""
 
-from domain.exports.ports import SignalExportSource
+from domain.exports.ports import SignalExportSource, SignalRecord
 from domain.exports.rules import (
     EXPORT_COLUMNS,
     FORMULA_TRIGGERS,
@@ -16,6 +16,7 @@ __all__ = [
     "FREE_TEXT_COLUMNS",
     "ExportFormat",
     "SignalExportSource",
+    "SignalRecord",
     "defuse_formula",
     "parse_export_format",
 ]

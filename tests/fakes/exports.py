@@ -3,11 +3,39 @@ tests as the real adapter (tests/integration/exports/)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 
+from domain.exports.ports import SignalRecord
 from domain.signals.model import Signal
 from domain.signals.ports import SignalCriteria
 from tests.fakes.signals import FakeSignalRepository
+
+
+def record_of(s: Signal) -> SignalRecord:
+    """The record an adapter reads back for a stored signal (payload as compact JSON text)."""
+    return SignalRecord(
+        id=s.id,
+        user_id=s.user_id,
+        producer_id=s.producer_id,
+        instrument=s.instrument,
+        side=s.side.value,
+        price=s.price,
+        time=s.time,
+        version=s.version,
+        external_id=s.external_id,
+        status=s.status.value,
+        revision=s.revision,
+        payload=json.dumps(s.payload, separators=(",", ":"), ensure_ascii=False),
+        executed_price=s.executed_price,
+        executed_at=s.executed_at,
+        closed_price=s.closed_price,
+        closed_at=s.closed_at,
+        pnl=s.pnl,
+        return_ratio=s.return_ratio,
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+    )
 
 
 def matches(signal: Signal, criteria: SignalCriteria) -> bool:
@@ -27,7 +55,7 @@ class FakeSignalExport:
 
     async def pages(
         self, criteria: SignalCriteria, page_size: int
-    ) -> AsyncIterator[Sequence[Signal]]:
+    ) -> AsyncIterator[Sequence[SignalRecord]]:
         self.asked.append((criteria, page_size))
         after: tuple[object, str] | None = None
         while True:
@@ -37,7 +65,7 @@ class FakeSignalExport:
             )
             if after is not None:
                 found = [s for s in found if (s.created_at, str(s.id)) > after]
-            page = found[:page_size]
+            page = [record_of(s) for s in found[:page_size]]
             if page:
                 yield page
             if len(page) < page_size:

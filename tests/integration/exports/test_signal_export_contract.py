@@ -3,7 +3,8 @@ SQLite and on PostgreSQL, with page boundaries that fall inside runs of equal `c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,10 +16,11 @@ import pytest
 from adapters.persistence.account_repositories import PiccoloUserRepository
 from adapters.persistence.signal_export import PiccoloSignalExport
 from adapters.persistence.signal_repository import PiccoloSignalRepository
+from adapters.persistence.tables import SignalTable
 from domain.accounts.model import User
 from domain.signals.model import Signal, SignalStatus
 from domain.signals.ports import SignalCriteria, SignalFilter
-from tests.fakes.exports import FakeSignalExport
+from tests.fakes.exports import FakeSignalExport, record_of
 from tests.fakes.signals import FakeSignalRepository
 from tests.support.databases import ENGINES, migrated_engine
 from tests.support.entities import T0, a_signal
@@ -56,12 +58,18 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield Store(PiccoloSignalRepository(engine), PiccoloSignalExport(engine))
 
 
-async def read(store: Store, criteria: SignalCriteria, page_size: int) -> list[Sequence[Signal]]:
-    return [page async for page in store.export.pages(criteria, page_size)]
+async def read(store: Store, criteria: SignalCriteria, page_size: int) -> list[list[Any]]:
+    """The pages, each record with its payload text decoded (engines may space JSON apart)."""
+    return [
+        [r._replace(payload=json.loads(r.payload)) for r in page]
+        async for page in store.export.pages(criteria, page_size)
+    ]
 
 
-def oldest_first(signals: list[Signal]) -> list[Signal]:
-    return sorted(signals, key=lambda s: (s.created_at, str(s.id)))
+def oldest_first(signals: list[Signal]) -> list[Any]:
+    """The records the signals read back as, in the export's order."""
+    ordered = sorted(signals, key=lambda s: (s.created_at, str(s.id)))
+    return [record_of(s)._replace(payload=dict(s.payload)) for s in ordered]
 
 
 async def test_pages_cover_every_signal_once_oldest_first_whatever_the_page_size(
@@ -84,7 +92,40 @@ async def test_the_order_is_the_lists_order_reversed(store: Store) -> None:
         await store.add(alice, ms)
     listed = await store.repo.list(SignalFilter(user_id=alice, limit=len(RUNS)))
     pages = await read(store, SignalCriteria(user_id=alice), 4)
-    assert [s for page in pages for s in page] == list(listed.items)[::-1]
+    assert [r.id for page in pages for r in page] == [s.id for s in listed.items][::-1]
+
+
+async def test_a_record_holds_every_field_of_the_stored_signal(store: Store) -> None:
+    alice = await store.new_user()
+    at = T0 + timedelta(microseconds=123456)
+    signal = a_signal(
+        user_id=alice,
+        created_at=at,
+        updated_at=at + timedelta(days=2),
+        time=at - timedelta(days=1),
+        external_id="=x",
+        version="-1",
+        instrument="BINANCE:BTCUSDT",
+        price=0.000123,
+        payload={"s": 'a "b",\r\nc ünï', "n": [1, 2.5, None, True], "o": {}},
+        status=SignalStatus.CLOSED,
+        revision=4,
+        executed_price=1950.5,
+        executed_at=at + timedelta(hours=1),
+        closed_price=1940.25,
+        closed_at=at + timedelta(hours=2),
+        pnl=-10.25,
+        return_ratio=-10.25 / 1950.5,
+    )
+    await store.repo.add(signal, 0)
+    if not isinstance(store.repo, FakeSignalRepository):
+        # the lifecycle columns are written by transitions; set them here directly
+        await _set_lifecycle(store, signal)
+    (page,) = [p async for p in store.export.pages(SignalCriteria(user_id=alice), 10)]
+    (record,) = page
+    assert json.loads(record.payload) == signal.payload
+    assert record._replace(payload="") == record_of(signal)._replace(payload="")
+    assert all(t.utcoffset() == timedelta(0) for t in (record.time, record.created_at))
 
 
 async def test_filters_apply_on_every_page(store: Store) -> None:
@@ -115,6 +156,22 @@ async def test_filters_apply_on_every_page(store: Store) -> None:
             assert [s for page in pages for s in page] == expected, (criteria, size)
 
 
+async def _set_lifecycle(store: Store, s: Signal) -> None:
+    await SignalTable.update(
+        {
+            SignalTable.status: s.status.value,
+            SignalTable.revision: s.revision,
+            SignalTable.executed_price: s.executed_price,
+            SignalTable.executed_at: s.executed_at,
+            SignalTable.closed_price: s.closed_price,
+            SignalTable.closed_at: s.closed_at,
+            SignalTable.pnl: s.pnl,
+            SignalTable.return_ratio: s.return_ratio,
+            SignalTable.updated_at: s.updated_at,
+        }
+    ).where(SignalTable.id == s.id)
+
+
 async def test_nothing_matching_is_no_page(store: Store) -> None:
     alice = await store.new_user()
     assert await read(store, SignalCriteria(user_id=alice), 10) == []
@@ -128,8 +185,8 @@ async def test_a_signal_created_during_the_export_comes_last_once(
     alice = await store.new_user()
     first = [await store.add(alice, ms) for ms in (0, 0, 0, 10)]
     pages = store.export.pages(SignalCriteria(user_id=alice), 2)
-    got = list(await anext(pages))
+    got = [r.id for r in await anext(pages)]
     late = await store.add(alice, 5000)  # created while the export runs
     async for page in pages:
-        got.extend(page)
-    assert got == [*oldest_first(first), late]
+        got.extend(r.id for r in page)
+    assert got == [s.id for s in oldest_first(first)] + [late.id]

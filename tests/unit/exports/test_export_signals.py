@@ -14,13 +14,13 @@ import pytest
 
 from application.exports import EXPORT_PAGE_SIZE, ExportSignals, ExportSignalsRequest
 from domain.errors import InvalidInput
-from domain.exports import EXPORT_COLUMNS, ExportFormat, defuse_formula
+from domain.exports import EXPORT_COLUMNS, ExportFormat, SignalRecord, defuse_formula
 from domain.identity import Caller
-from domain.signals.model import Signal, SignalStatus
+from domain.signals.model import SignalStatus
 from domain.signals.ports import SignalCriteria
 from entrypoints.http.wire.exports import csv_header, csv_rows, encode, ndjson_rows
 from entrypoints.http.wire.signals import SignalOut
-from tests.fakes.exports import FakeSignalExport
+from tests.fakes.exports import FakeSignalExport, record_of
 from tests.fakes.signals import FakeSignalRepository
 from tests.support.entities import T0, a_signal
 
@@ -67,7 +67,7 @@ async def test_reads_the_callers_normalised_filters_in_pages() -> None:
     assert source.asked == []  # nothing read until the pages are iterated
     pages = [list(page) async for page in result.pages]
     assert [len(p) for p in pages] == [2, 2, 1]
-    assert [s for p in pages for s in p] == mine
+    assert [r for p in pages for r in p] == [record_of(s) for s in mine]
     expected = SignalCriteria(
         user_id=CALLER.user_id,
         status=SignalStatus.NEW,
@@ -131,7 +131,7 @@ def test_every_csv_cell_is_the_list_items_value() -> None:
         pnl=-2.5,
         return_ratio=-1 / 3,
     )
-    text = csv_rows([signal, a_signal()]).decode("utf-8")
+    text = csv_rows([record_of(signal), record_of(a_signal())]).decode("utf-8")
     assert text.endswith("\r\n")
     row, plain = list(csv.reader(io.StringIO(text, newline="")))
     item = msgspec.to_builtins(SignalOut.of(signal))
@@ -149,10 +149,18 @@ def test_every_csv_cell_is_the_list_items_value() -> None:
     assert plain[EXPORT_COLUMNS.index("external_id")] == ""  # null is an empty cell
 
 
-async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
-    first, second = [a_signal(), a_signal()], [a_signal()]
+def test_an_ndjson_line_is_the_list_item_byte_for_byte() -> None:
+    payload = {"s": 'a "b",\nc ünï', "n": [1, 2.5, None, True], "o": {}}
+    signals = [a_signal(payload=payload, pnl=-1.5, status=SignalStatus.CLOSED), a_signal()]
+    lines = ndjson_rows([record_of(s) for s in signals]).split(b"\n")
+    assert lines == [msgspec.json.encode(SignalOut.of(s)) for s in signals] + [b""]
 
-    async def pages() -> AsyncIterator[list[Signal]]:
+
+async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
+    first = [record_of(a_signal()), record_of(a_signal())]
+    second = [record_of(a_signal())]
+
+    async def pages() -> AsyncIterator[list[SignalRecord]]:
         yield first
         yield second
 
@@ -160,6 +168,4 @@ async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
     assert chunks == [csv_header(), csv_rows(first), csv_rows(second)]
     lines = [c async for c in encode(ExportFormat.NDJSON, pages())]
     assert lines == [ndjson_rows(first), ndjson_rows(second)]
-    assert [json.loads(x) for x in lines[0].splitlines()] == [
-        msgspec.to_builtins(SignalOut.of(s)) for s in first
-    ]
+    assert [json.loads(x)["id"] for x in lines[0].splitlines()] == [str(r.id) for r in first]
