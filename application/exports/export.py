@@ -9,7 +9,6 @@ from application.signals.criteria import parse_criteria
 from domain.exports.ports import SignalExportSource, SignalRecord
 from domain.exports.rules import ExportFormat, parse_export_format
 from domain.identity import Caller
-from domain.signals.ports import SignalCriteria
 
 # Rows read per keyset page (docs/exports.md): large enough that the per-query cost vanishes,
 # small enough that one page stays a few MB.
@@ -30,7 +29,6 @@ class ExportSignalsRequest:
 @dataclass(frozen=True, slots=True)
 class SignalExport:
     format: ExportFormat
-    criteria: SignalCriteria
     pages: AsyncIterator[Sequence[SignalRecord]]  # read lazily: nothing is read until iterated
 
 
@@ -52,4 +50,4 @@ class ExportSignals:
             until=request.until,
         )
         pages = self._source.pages(criteria, self._page_size)
-        return SignalExport(format=export_format, criteria=criteria, pages=pages)
+        return SignalExport(format=export_format, pages=pages)
