@@ -21,6 +21,7 @@ from adapters.persistence.account_repositories import (
 from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
+from adapters.persistence.signal_export import PiccoloSignalExport
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
@@ -43,6 +44,7 @@ from application.accounts.use_cases import (
     RotateTradingViewToken,
     SetProducerAllowedCidrs,
 )
+from application.exports import ExportSignals
 from application.lifecycle import ListSignalEvents, TransitionSignal
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
@@ -78,6 +80,8 @@ class Container:
     ingest_signal: IngestSignal
     get_signal: GetSignal
     list_signals: ListSignals
+    # exports
+    export_signals: ExportSignals
     # lifecycle
     transition_signal: TransitionSignal
     list_signal_events: ListSignalEvents
@@ -179,6 +183,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         ),
         get_signal=GetSignal(signals=signals),
         list_signals=ListSignals(signals=signals),
+        export_signals=ExportSignals(source=PiccoloSignalExport(database)),
         transition_signal=TransitionSignal(
             signals=signals,
             transitions=lifecycle,

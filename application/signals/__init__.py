@@ -1,5 +1,6 @@
 """Signal use cases: ingestion (producers) and reads (users)."""
 
+from application.signals.criteria import parse_criteria
 from application.signals.ingest import (
     IngestPolicy,
     IngestSignal,
@@ -28,4 +29,5 @@ __all__ = [
     "ListSignalsRequest",
     "SignalListing",
     "TradingViewAlert",
+    "parse_criteria",
 ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.signals.criteria import parse_criteria
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.identity import Caller
-from domain.signals.model import Signal, SignalStatus
+from domain.signals.model import Signal
 from domain.signals.ports import SignalFilter, SignalPage, SignalRepository
-from domain.signals.rules import normalise_instrument, parse_rfc3339
 
 MAX_PAGE = 10**9
 MAX_PAGE_SIZE = 200
@@ -66,27 +66,20 @@ class ListSignals:
             minimum=1,
             maximum=MAX_PAGE_SIZE,
         )
-        # A parameter given empty (`?until=`) is refused like any other value outside its
-        # documented schema; only a parameter left out takes its default.
-        status = None
-        if request.status is not None:
-            try:
-                status = SignalStatus(request.status)
-            except ValueError:
-                allowed = ", ".join(s.value for s in SignalStatus)
-                raise InvalidInput("status", f"must be one of {allowed}") from None
-        instrument = None
-        if request.instrument is not None:
-            instrument = normalise_instrument(request.instrument)
-        since = parse_rfc3339(request.since, "since") if request.since is not None else None
-        until = parse_rfc3339(request.until, "until") if request.until is not None else None
+        criteria = parse_criteria(
+            caller.user_id,
+            status=request.status,
+            instrument=request.instrument,
+            since=request.since,
+            until=request.until,
+        )
         result: SignalPage = await self._signals.list(
             SignalFilter(
-                user_id=caller.user_id,
-                status=status,
-                instrument=instrument,
-                since=since,
-                until=until,
+                user_id=criteria.user_id,
+                status=criteria.status,
+                instrument=criteria.instrument,
+                since=criteria.since,
+                until=criteria.until,
                 offset=(page - 1) * page_size,
                 limit=page_size,
             )

@@ -13,6 +13,17 @@ from domain.signals.model import Side, Signal, SignalStatus
 
 
 @dataclass(frozen=True, slots=True)
+class SignalCriteria:
+    """Which of one owner's signals a read wants (the filters of SPEC §4 and §9)."""
+
+    user_id: UUID
+    status: SignalStatus | None = None
+    instrument: str | None = None  # normalised, upper-case
+    since: datetime | None = None  # on `time`, inclusive
+    until: datetime | None = None  # on `time`, exclusive
+
+
+@dataclass(frozen=True, slots=True)
 class SignalFilter:
     user_id: UUID
     status: SignalStatus | None = None

@@ -14,6 +14,7 @@ from entrypoints.bootstrap import Container, build_container
 from entrypoints.http.auth import SECURITY_COMPONENTS, provide_caller
 from entrypoints.http.charts import ChartsController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.exports import ExportsController
 from entrypoints.http.ingest import IngestController
 from entrypoints.http.lifecycle import LifecycleController
 from entrypoints.http.media import MediaController
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             OperationsController,
             IngestController,
             SignalsController,
+            ExportsController,
             LifecycleController,
             ChartsController,
             MediaController,
@@ -71,6 +73,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "ingest_signal": container.ingest_signal,
         "get_signal": container.get_signal,
         "list_signals": container.list_signals,
+        "export_signals": container.export_signals,
         "transition_signal": container.transition_signal,
         "list_signal_events": container.list_signal_events,
         "render_chart": container.render_chart,

@@ -18,8 +18,6 @@ from application.signals import (
     ListSignalsRequest,
 )
 from domain.identity import Caller
-from domain.signals.model import SignalStatus
-from domain.signals.rules import INSTRUMENT_MAX_LENGTH, INSTRUMENT_MIN_LENGTH, INSTRUMENT_PATTERN
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.errors import error_responses
 from entrypoints.http.ingest import (
@@ -36,30 +34,19 @@ from entrypoints.http.ingest import (
 )
 from entrypoints.http.options import allow_options
 from entrypoints.http.preconditions import ETAG_DOC, etag
+from entrypoints.http.signal_filters import (
+    InstrumentQuery,
+    SinceQuery,
+    StatusQuery,
+    UntilQuery,
+    query_schema,
+)
 from entrypoints.http.wire.signals import SignalList, SignalOut
 
-
-# The query parameters are read as text (`str | None`) and checked by ListSignals
-# (InvalidInput naming the parameter, our error body); their documented schemas say what a
-# value must be, from the same constants. `oneOf: None` drops Litestar's `string | null`,
-# which describes the Python type, not the value on the wire (an absent parameter is the
-# default; an empty one is refused).
-def _query(**schema: object) -> dict[str, object]:
-    return {"oneOf": None, **schema}
-
-
-_DATE_TIME = _query(type="string", format="date-time")
-_STATUS = _query(type="string", enum=[s.value for s in SignalStatus])
-_INSTRUMENT = _query(
-    type="string",
-    minLength=INSTRUMENT_MIN_LENGTH,
-    maxLength=INSTRUMENT_MAX_LENGTH,
-    pattern=INSTRUMENT_PATTERN,
+_PAGE = query_schema(type="integer", minimum=1, maximum=MAX_PAGE, default=1)
+_PAGE_SIZE = query_schema(
+    type="integer", minimum=1, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
 )
-_PAGE = _query(type="integer", minimum=1, maximum=MAX_PAGE, default=1)
-_PAGE_SIZE = _query(type="integer", minimum=1, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
-_SINCE = "RFC 3339 with an offset: only signals whose `time` is at or after it"
-_UNTIL = "RFC 3339 with an offset: only signals whose `time` is before it"
 
 
 class SignalsController(Controller):
@@ -115,14 +102,12 @@ class SignalsController(Controller):
         self,
         caller: Caller,
         list_signals: ListSignals,
-        status: Annotated[str | None, Parameter(schema_extra=_STATUS)] = None,
-        instrument: Annotated[
-            str | None, Parameter(description="Case-insensitive", schema_extra=_INSTRUMENT)
-        ] = None,
+        status: StatusQuery = None,
+        instrument: InstrumentQuery = None,
         page: Annotated[str | None, Parameter(description="1-based", schema_extra=_PAGE)] = None,
         page_size: Annotated[str | None, Parameter(schema_extra=_PAGE_SIZE)] = None,
-        since: Annotated[str | None, Parameter(description=_SINCE, schema_extra=_DATE_TIME)] = None,
-        until: Annotated[str | None, Parameter(description=_UNTIL, schema_extra=_DATE_TIME)] = None,
+        since: SinceQuery = None,
+        until: UntilQuery = None,
     ) -> SignalList:
         listing = await list_signals(
             caller, ListSignalsRequest(status, instrument, page, page_size, since, until)

@@ -114,6 +114,7 @@ def test_the_document_lists_every_endpoint(operations: list[Any]) -> None:
         "POST /api/v1/producers/{producer_id}/signals",
         "POST /api/v1/hooks/tradingview/{token}",
         "GET /api/v1/signals",
+        "GET /api/v1/signals/export",
         "GET /api/v1/signals/{signal_id}",
         "POST /api/v1/signals/{signal_id}/transitions",
         "GET /api/v1/signals/{signal_id}/events",

@@ -89,7 +89,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
         )
         report = done.stdout + done.stderr
         assert done.returncode == 0, report
-        assert "14 selected / 15 total" in report, report
+        assert "15 selected / 16 total" in report, report
         print("\n" + report[report.find("SUMMARY") :])
     finally:
         server.stop()

@@ -1,0 +1,10 @@
+"""Exports of the caller's signals (SPEC §12)."""
+
+from application.exports.export import (
+    EXPORT_PAGE_SIZE,
+    ExportSignals,
+    ExportSignalsRequest,
+    SignalExport,
+)
+
+__all__ = ["EXPORT_PAGE_SIZE", "ExportSignals", "ExportSignalsRequest", "SignalExport"]
