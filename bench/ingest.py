@@ -171,7 +171,7 @@ def free_port() -> int:
 
 
 def wait_healthy(port: int, process: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts several servers slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server exited with {process.returncode}")
@@ -211,6 +211,23 @@ async def _pg(dsn: str, sql: str) -> Any:
         await conn.close()
 
 
+async def _pg_rows(dsn: str, sql: str) -> list[Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql))
+    finally:
+        await conn.close()
+
+
+# Rows written by one transaction share its xmin: signals per commit, per contender.
+_PER_COMMIT = (
+    "SELECT split_part(external_id, '-', 1) AS tag, count(*) AS n, "
+    "count(DISTINCT xmin::text) AS commits FROM signal GROUP BY 1 ORDER BY 1"
+)
+
+
 def with_database(dsn: str, name: str) -> str:
     p = urlsplit(dsn)
     return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
@@ -226,10 +243,14 @@ def cli(env: dict[str, str], *args: str) -> dict[str, Any]:
     return parsed
 
 
-def signed_requests(port: int, producer_id: str, secret: str, count: int, salt: str) -> list[bytes]:
+def signed_requests(
+    port: int, producer_id: str, secret: str, count: int, salt: str, era: int = 0
+) -> list[bytes]:
+    """`era` moves every time by ~3 years so that contenders sharing a producer never
+    deduplicate each other's signals."""
     stamp = str(int(time.time()))
     key = secret.encode()
-    base = 1_700_000_000
+    base = 1_600_000_000 + era * 100_000_000
     out = []
     for i in range(count):
         body = json.dumps(
@@ -250,7 +271,43 @@ def signed_requests(port: int, producer_id: str, secret: str, count: int, salt: 
     return out
 
 
-def run(signals: int, connections: int, warmup: int, rounds: int) -> int:
+@dataclass
+class Contender:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    requests: list[bytes]
+    results: list[Result]
+
+
+def start_signalhub(env: dict[str, str], workdir: Path, port: int, workers: int, tag: str) -> Any:
+    with open(workdir / f"server-{tag}.log", "wb") as log:
+        return subprocess.Popen(
+            [SIGNALHUB, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def socket_url(url: str, socket_dir: str) -> str:
+    """The same database reached over the Unix socket in `socket_dir`."""
+    p = urlsplit(url)
+    user = p.username or "postgres"
+    return urlunsplit((p.scheme, f"{user}@", p.path, f"host={socket_dir}", ""))
+
+
+def run(
+    signals: int,
+    connections: int,
+    warmup: int,
+    rounds: int,
+    *,
+    socket_dir: str | None,
+    two_workers: bool,
+    one_by_one: bool,
+) -> int:
     admin = pg_admin_dsn()
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
     asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
@@ -260,75 +317,119 @@ def run(signals: int, connections: int, warmup: int, rounds: int) -> int:
         for k, v in os.environ.items()
         if not k.startswith(("SIGNALS_", "MEDIA_", "PROMETHEUS_")) and k != "DATABASE_URL"
     }
-    env.update(DATABASE_URL=with_database(admin, name), MEDIA_DIR=str(workdir / "media"))
-    processes: list[subprocess.Popen[bytes]] = []
-    ours: list[Result] = []
-    bare: list[Result] = []
+    tcp_url = with_database(admin, name)
+    env.update(DATABASE_URL=tcp_url, MEDIA_DIR=str(workdir / "media"), RENDER_WORKERS="1")
+    serve_env = dict(env)
+    if socket_dir is not None:
+        serve_env["DATABASE_URL"] = socket_url(tcp_url, socket_dir)
+    contenders: list[Contender] = []
+    total = warmup + rounds * signals
     try:
         user = cli(env, "users", "create", "bench")
         producer = cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
-        port = bare_port = free_port()
-        while bare_port == port:
-            bare_port = free_port()
-        with open(workdir / "server.log", "wb") as log:
-            server = subprocess.Popen(
-                [SIGNALHUB, "serve", "--port", str(port), "--workers", "1"],
-                env=env,
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+        ports: set[int] = set()
+        while len(ports) < 4:
+            ports.add(free_port())
+        port_list = sorted(ports)
+
+        def ours(tag: str, workers: int, extra_env: dict[str, str], port: int) -> None:
+            process = start_signalhub({**serve_env, **extra_env}, workdir, port, workers, tag)
+            requests = signed_requests(
+                port, producer["producer_id"], producer["secret"], total, tag, len(contenders)
             )
-        processes.append(server)
+            contenders.append(Contender(tag, port, process, requests, []))
+
+        ours("ours", 1, {}, port_list[0])
+        if two_workers:
+            ours("ours2w", 2, {}, port_list[1])
+        if one_by_one:
+            # The same build with group commit off and the TCP DSN: the "before" of this run.
+            ours(
+                "1by1", 1, {"SIGNALS_COMMIT_BATCH_MAX": "1", "DATABASE_URL": tcp_url}, port_list[2]
+            )
+        bare_port = port_list[3]
         bare_server = subprocess.Popen(
             [sys.executable, __file__, "--serve-bare", str(bare_port)],
             cwd=workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        processes.append(bare_server)
-        wait_healthy(port, server, "/healthz")
-        wait_healthy(bare_port, bare_server, "/schema")
-        total = warmup + rounds * signals
-        ours_requests = signed_requests(
-            port, producer["producer_id"], producer["secret"], total, "s"
+        contenders.append(
+            Contender(
+                "bare",
+                bare_port,
+                bare_server,
+                signed_requests(bare_port, "bare", BARE_SECRET, total, "b"),
+                [],
+            )
         )
-        bare_requests = signed_requests(bare_port, "bare", BARE_SECRET, total, "b")
-        asyncio.run(blast("warmup", port, ours_requests[:warmup], connections))
-        asyncio.run(blast("warmup", bare_port, bare_requests[:warmup], connections))
-        # Alternate short rounds so both see the same background load on a shared machine.
+        for c in contenders:
+            try:
+                wait_healthy(c.port, c.process, "/schema" if c.name == "bare" else "/healthz")
+            except SystemExit:
+                log = workdir / f"server-{c.name}.log"
+                print(log.read_text()[-3000:] if log.exists() else "(no log)", file=sys.stderr)
+                raise
+        for c in contenders:
+            asyncio.run(blast("warmup", c.port, c.requests[:warmup], connections))
+        # Alternate short rounds so every contender sees the same background load.
         for i in range(rounds):
             batch = slice(warmup + i * signals, warmup + (i + 1) * signals)
-            ours.append(asyncio.run(blast("ours", port, ours_requests[batch], connections)))
-            bare.append(asyncio.run(blast("bare", bare_port, bare_requests[batch], connections)))
-        stop(server)
+            for c in contenders:
+                c.results.append(asyncio.run(blast(c.name, c.port, c.requests[batch], connections)))
+        for c in contenders:
+            stop(c.process)
         stored = asyncio.run(_pg(env["DATABASE_URL"], "SELECT count(*) FROM signal"))
+        per_commit = asyncio.run(_pg_rows(env["DATABASE_URL"], _PER_COMMIT))
     finally:
-        for process in processes:
-            stop(process)
+        for c in contenders:
+            stop(c.process)
         asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
 
+    by_name = {c.name: c for c in contenders}
     print(
         f"ingest: {rounds} alternating rounds of {signals} signed signals, "
-        f"{connections} connections, 1 worker, PostgreSQL"
+        f"{connections} connections, PostgreSQL over "
+        f"{'the Unix socket ' + socket_dir if socket_dir else 'TCP'}; ours = 1 worker, "
+        "ours2w = 2 workers, 1by1 = 1 worker with SIGNALS_COMMIT_BATCH_MAX=1 over TCP"
     )
-    for ours_round, bare_round in zip(ours, bare, strict=True):
-        print(ours_round.line())
-        print(bare_round.line())
-        print(f"       ratio ours/bare {ours_round.rate / bare_round.rate:.2f}")
-    ours_all, bare_all = merge("ours", ours), merge("bare", bare)
+    for i in range(rounds):
+        for c in contenders:
+            print(c.results[i].line())
+        print("       " + ratios({c.name: c.results[i] for c in contenders}))
     print("all rounds:")
-    print(ours_all.line())
-    print(bare_all.line())
-    ratio = ours_all.rate / bare_all.rate
+    merged = {c.name: merge(c.name, c.results) for c in contenders}
+    for result in merged.values():
+        print(result.line())
+    print(ratios(merged))
+    ours_all = merged["ours"]
     print(
-        f"ratio ours/bare {ratio:.2f} (target >= 0.5); ours p99 {ours_all.pct(0.99):.2f} ms "
-        f"(target <= 40 ms); rows stored {stored} of {total}"
+        f"ratio ours/bare {ours_all.rate / merged['bare'].rate:.2f} (target >= 0.5); ours p99 "
+        f"{ours_all.pct(0.99):.2f} ms (target <= 40 ms); rows stored {stored} of "
+        f"{total * (len(contenders) - 1)}"
     )
-    healthy = ours_all.ok == bare_all.ok == rounds * signals and stored == total
+    print(
+        "signals per commit: "
+        + ", ".join(f"{r['tag']} {r['n'] / r['commits']:.1f}" for r in per_commit)
+    )
+    expected = rounds * signals
+    healthy = all(r.ok == expected for r in merged.values()) and stored == total * (
+        len(by_name) - 1
+    )
     if not healthy:
         print("WARNING: some requests failed; figures are not comparable")
     return 0 if healthy else 1
+
+
+def ratios(results: dict[str, Result]) -> str:
+    bare = results["bare"].rate
+    parts = [f"{name}/bare {r.rate / bare:.2f}" for name, r in results.items() if name != "bare"]
+    if "ours2w" in results:
+        parts.append(f"ours2w/ours {results['ours2w'].rate / results['ours'].rate:.2f}")
+    if "1by1" in results:
+        parts.append(f"ours/1by1 {results['ours'].rate / results['1by1'].rate:.2f}")
+    return "ratio " + ", ".join(parts)
 
 
 def merge(name: str, results: list[Result]) -> Result:
@@ -350,12 +451,34 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--socket",
+        default=None,
+        metavar="DIR",
+        help="reach PostgreSQL over the Unix socket in DIR (e.g. /var/run/postgresql)",
+    )
+    parser.add_argument(
+        "--no-workers-2", action="store_true", help="skip the `serve --workers 2` contender"
+    )
+    parser.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="add a 1-worker contender with group commit off (SIGNALS_COMMIT_BATCH_MAX=1), TCP",
+    )
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()  # scripts/dev.py bench passes its args to every script
     if args.serve_bare is not None:
         serve_bare(args.serve_bare)
         return 0
-    return run(args.signals, args.connections, args.warmup, args.rounds)
+    return run(
+        args.signals,
+        args.connections,
+        args.warmup,
+        args.rounds,
+        socket_dir=args.socket,
+        two_workers=not args.no_workers_2,
+        one_by_one=args.one_by_one,
+    )
 
 
 if __name__ == "__main__":
