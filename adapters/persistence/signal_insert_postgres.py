@@ -10,38 +10,24 @@ only itself.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
-
-import msgspec
 
 from adapters.persistence.account_repositories import as_uuid
 from adapters.persistence.engine import Database
-from domain.errors import AlreadyExists
+from adapters.persistence.signal_writes import (
+    Outcome,
+    Pending,
+    duplicate,
+    encode_payload,
+    window,
+)
 from domain.signals.model import Signal
-from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
-
-# A signal to store and its producer's dedup window in seconds.
-Pending = tuple[Signal, int]
-# None: stored; AlreadyExists: refused; another exception: that signal failed.
-Outcome = None | BaseException
 
 INSERT_BATCH = (
     "SELECT ord, existing_id, reason FROM signal_insert_batch("
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 )
-
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
-_LATEST = datetime.max.replace(tzinfo=UTC)
-
-
-def window(signal: Signal, seconds: int) -> tuple[datetime, datetime]:
-    """The open interval of times that duplicate `signal`, clamped to what datetime holds."""
-    span = timedelta(seconds=max(seconds, 0))
-    lower = signal.time - span if signal.time - _EARLIEST > span else _EARLIEST
-    upper = signal.time + span if _LATEST - signal.time > span else _LATEST
-    return lower, upper
 
 
 def _hash32(text: str) -> int:
@@ -60,15 +46,6 @@ def external_key(signal: Signal) -> int | None:
     if signal.external_id is None:
         return None
     return _hash32(f"{signal.user_id}|{signal.external_id}")
-
-
-def encode_payload(payload: Mapping[str, Any]) -> str:
-    return msgspec.json.encode(payload).decode("utf-8")
-
-
-def duplicate(reason: str, existing_id: Any) -> AlreadyExists:
-    detail = DUPLICATE_EXTERNAL_ID if reason == "external_id" else DUPLICATE_IN_WINDOW
-    return AlreadyExists(detail, existing_id=str(as_uuid(existing_id)))
 
 
 class PostgresSignalInserts:

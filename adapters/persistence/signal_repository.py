@@ -5,15 +5,15 @@ call of signal_insert_batch (migrations/m0008, signal_insert_postgres.py): the a
 of the whole group — dedup key (owner, instrument, side, version) and (owner, external_id) —
 in one sorted order, then for each signal the time-window check, the insert (the UNIQUE
 (user_id, external_id) index as its conflict arbiter) and its `signal.created` event.
-SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across checks, insert and
-the event, one signal at a time (docs/signals.md says why SQLite does not group).
+SQLite: concurrent adds are grouped the same way; a group is one BEGIN IMMEDIATE transaction,
+which holds the database write lock across every check, insert and event of the group.
 When both rules match different signals, both engines name the one in the window.
 Either way it holds across server processes; nothing relies on an in-process lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,9 +25,10 @@ from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
 from adapters.persistence.event_ids import insert_event, next_event_id
 from adapters.persistence.group_commit import GroupCommit
-from adapters.persistence.signal_insert_postgres import (
+from adapters.persistence.signal_insert_postgres import PostgresSignalInserts
+from adapters.persistence.signal_writes import (
+    Outcome,
     Pending,
-    PostgresSignalInserts,
     duplicate,
     encode_payload,
     window,
@@ -89,79 +90,96 @@ class PiccoloSignalRepository:
         `commit_batch_max=1` turns grouping off: every add is its own call, concurrently on
         the pool, as before group commit."""
         self._db = db
-        self._inserts = PostgresSignalInserts(db)
         self._grouped = commit_batch_max > 1
+        self._flush: Callable[[Sequence[Pending]], Awaitable[list[Outcome]]] = (
+            PostgresSignalInserts(db) if db.dialect == "postgres" else self._sqlite_batch
+        )
         self._group: GroupCommit[Pending, None] = GroupCommit(
-            self._inserts, max_batch=commit_batch_max, on_flush=on_commit
+            self._flush, max_batch=commit_batch_max, on_flush=on_commit
         )
 
     @property
     def group_commit(self) -> GroupCommit[Pending, None]:
-        """PostgreSQL's group commit (for tests and diagnostics)."""
+        """The group commit (for tests and diagnostics)."""
         return self._group
 
     async def add(self, signal: Signal, dedup_window_seconds: int) -> Signal:
-        if self._db.dialect == "postgres":
-            if self._grouped:
-                await self._group.submit((signal, dedup_window_seconds))
-            else:
-                outcome = (await self._inserts([(signal, dedup_window_seconds)]))[0]
-                if outcome is not None:
-                    raise outcome
+        if self._grouped:
+            await self._group.submit((signal, dedup_window_seconds))
         else:
-            await self._add_sqlite(signal, dedup_window_seconds)
+            outcome = (await self._flush([(signal, dedup_window_seconds)]))[0]
+            if outcome is not None:
+                raise outcome
         return signal
 
-    async def _add_sqlite(self, signal: Signal, window_seconds: int) -> None:
-        # BEGIN IMMEDIATE takes SQLite's write lock up front: check and insert cannot interleave
-        # with another writer, in this process or another.
-        async with self._db.write_transaction():
-            if window_seconds > 0:
-                lower, upper = window(signal, window_seconds)
-                row = (
-                    await SignalTable.select(SignalTable.id)
-                    .where(
-                        (SignalTable.user_id == signal.user_id)
-                        & (SignalTable.instrument == signal.instrument)
-                        & (SignalTable.side == signal.side.value)
-                        & (SignalTable.version == signal.version)
-                        & (SignalTable.time > lower)
-                        & (SignalTable.time < upper)
-                    )
-                    .first()
+    async def _sqlite_batch(self, batch: Sequence[Pending]) -> list[Outcome]:
+        """One BEGIN IMMEDIATE transaction for the whole group: SQLite's write lock (this
+        process's and every other's writers wait) is taken once and the commit is one WAL
+        flush. If a signal raises, the transaction is rolled back and each is tried alone."""
+        try:
+            async with self._db.write_transaction():
+                return [await self._store_sqlite(signal, window) for signal, window in batch]
+        except Exception:
+            if len(batch) == 1:
+                raise
+        outcomes: list[Outcome] = []
+        for pending in batch:
+            try:
+                outcomes += await self._sqlite_batch([pending])
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    async def _store_sqlite(self, signal: Signal, window_seconds: int) -> Outcome:
+        """Inside the write transaction: the checks, then the insert and its event. Every
+        statement sees what the earlier signals of the group wrote."""
+        if window_seconds > 0:
+            lower, upper = window(signal, window_seconds)
+            row = (
+                await SignalTable.select(SignalTable.id)
+                .where(
+                    (SignalTable.user_id == signal.user_id)
+                    & (SignalTable.instrument == signal.instrument)
+                    & (SignalTable.side == signal.side.value)
+                    & (SignalTable.version == signal.version)
+                    & (SignalTable.time > lower)
+                    & (SignalTable.time < upper)
                 )
-                if row is not None:
-                    raise duplicate("window", row["id"])
-            if signal.external_id is not None:
-                row = (
-                    await SignalTable.select(SignalTable.id)
-                    .where(
-                        (SignalTable.user_id == signal.user_id)
-                        & (SignalTable.external_id == signal.external_id)
-                    )
-                    .first()
-                )
-                if row is not None:
-                    raise duplicate("external_id", row["id"])
-            await SignalTable.insert(
-                SignalTable(
-                    id=signal.id,
-                    user_id=signal.user_id,
-                    producer_id=signal.producer_id,
-                    instrument=signal.instrument,
-                    side=signal.side.value,
-                    price=signal.price,
-                    time=signal.time,
-                    version=signal.version,
-                    external_id=signal.external_id,
-                    status=signal.status.value,
-                    payload=encode_payload(signal.payload),
-                    created_at=signal.created_at,
-                    updated_at=signal.updated_at,
-                )
+                .first()
             )
-            event_id = await next_event_id(self._db, signal.user_id)
-            await insert_event(self._db, _created_event(signal, event_id))
+            if row is not None:
+                return duplicate("window", row["id"])
+        if signal.external_id is not None:
+            row = (
+                await SignalTable.select(SignalTable.id)
+                .where(
+                    (SignalTable.user_id == signal.user_id)
+                    & (SignalTable.external_id == signal.external_id)
+                )
+                .first()
+            )
+            if row is not None:
+                return duplicate("external_id", row["id"])
+        await SignalTable.insert(
+            SignalTable(
+                id=signal.id,
+                user_id=signal.user_id,
+                producer_id=signal.producer_id,
+                instrument=signal.instrument,
+                side=signal.side.value,
+                price=signal.price,
+                time=signal.time,
+                version=signal.version,
+                external_id=signal.external_id,
+                status=signal.status.value,
+                payload=encode_payload(signal.payload),
+                created_at=signal.created_at,
+                updated_at=signal.updated_at,
+            )
+        )
+        event_id = await next_event_id(self._db, signal.user_id)
+        await insert_event(self._db, _created_event(signal, event_id))
+        return None
 
     async def get(self, signal_id: UUID) -> Signal | None:
         row = await SignalTable.select().where(SignalTable.id == signal_id).first()

@@ -1,16 +1,19 @@
-"""PostgreSQL group commit (docs/signals.md): batches forced deterministically, not by timing.
+"""Group commit (docs/signals.md) on both engines: batches forced deterministically, not by
+timing.
 
-A raw connection holds an uncommitted insert of external_id "hold"; the repository's add of
-a signal with that external_id then blocks inside its commit, alone (nobody was ahead of it).
-Every add made meanwhile queues, and they all go together in the next commit once the held
-transaction ends. The tests check what each one got, what was stored, and that the batch was
-one transaction (its rows share one xmin).
+The first add is made to block inside its commit, alone (nobody was ahead of it): on
+PostgreSQL a raw connection holds an uncommitted insert of the same external_id, on SQLite
+another connection holds the database's write lock. Every add made meanwhile queues, and they
+all go together in the next commit once the holder lets go. The tests check what each one
+got, what was stored, the events, and (PostgreSQL) that the batch was one transaction: its
+rows share one xmin.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +30,7 @@ from domain.accounts.model import User
 from domain.errors import AlreadyExists
 from domain.signals import Side, Signal, SignalStatus
 from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
-from tests.support.databases import migrated_engine
+from tests.support.databases import ENGINES, migrated_engine
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 HOLD = "hold"
@@ -38,22 +41,37 @@ class Rig:
     db: Database
     repo: PiccoloSignalRepository
     user: UUID
-    watcher: asyncpg.Connection
+    watcher: asyncpg.Connection | None  # PostgreSQL only
+    sqlite_path: Path | None  # SQLite only
     commits: list[int] = field(default_factory=list)
 
 
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with migrated_engine("postgres", tmp_path) as db:
+async def make_rig(kind: str, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with migrated_engine(kind, tmp_path) as db:
         user = User(uuid4(), "grouped", T0)
         await PiccoloUserRepository().add(user)
         commits: list[int] = []
         repo = PiccoloSignalRepository(db, commit_batch_max=64, on_commit=commits.append)
+        if kind == "sqlite":
+            yield Rig(db, repo, user.id, None, tmp_path / "db" / "signalhub.sqlite3", commits)
+            return
         watcher = await db.pool.acquire()
         try:
-            yield Rig(db, repo, user.id, watcher, commits)
+            yield Rig(db, repo, user.id, watcher, None, commits)
         finally:
             await db.pool.release(watcher)
+
+
+@pytest.fixture(params=ENGINES)
+async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
+    async for made in make_rig(request.param, tmp_path):
+        yield made
+
+
+@pytest.fixture
+async def pg_rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async for made in make_rig("postgres", tmp_path):
+        yield made
 
 
 def signal(user: UUID, **changes: Any) -> Signal:
@@ -75,8 +93,9 @@ def signal(user: UUID, **changes: Any) -> Signal:
     return replace(base, **changes)
 
 
-async def hold_external_id(rig: Rig) -> tuple[asyncpg.Connection, Any]:
-    """A transaction that inserted external_id HOLD and has not committed."""
+async def hold_external_id(rig: Rig) -> Callable[[], Awaitable[None]]:
+    """PostgreSQL: a transaction that inserted external_id HOLD and has not committed."""
+    assert rig.watcher is not None
     conn = await rig.db.pool.acquire()
     tx = conn.transaction()
     await tx.start()
@@ -89,7 +108,25 @@ async def hold_external_id(rig: Rig) -> tuple[asyncpg.Connection, Any]:
         T0 - timedelta(days=1),
         HOLD,
     )
-    return conn, tx
+
+    async def let_go() -> None:
+        await tx.rollback()
+        await rig.db.pool.release(conn)
+
+    return let_go
+
+
+def hold_write_lock(rig: Rig) -> Callable[[], Awaitable[None]]:
+    """SQLite: another connection holding the database's write lock (BEGIN IMMEDIATE)."""
+    assert rig.sqlite_path is not None
+    conn = sqlite3.connect(rig.sqlite_path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+
+    async def let_go() -> None:
+        conn.rollback()
+        conn.close()
+
+    return let_go
 
 
 async def until(condition: Any, what: str) -> None:
@@ -101,21 +138,41 @@ async def until(condition: Any, what: str) -> None:
     raise AssertionError(f"never reached: {what}")
 
 
-async def blocked_first_commit(rig: Rig) -> tuple[asyncio.Task[Signal], Any, Any]:
-    """Start an add that blocks inside its (lone) commit; return it and the holder."""
-    holder, tx = await hold_external_id(rig)
+async def blocked_first_commit(
+    rig: Rig,
+) -> tuple[asyncio.Task[Signal], Callable[[], Awaitable[None]]]:
+    """Start an add that blocks inside its (lone) commit; return it and how to let it go."""
+    if rig.watcher is None:
+        let_go = hold_write_lock(rig)
+    else:
+        let_go = await hold_external_id(rig)
     first = asyncio.create_task(rig.repo.add(signal(rig.user, external_id=HOLD), 300))
+    watcher = rig.watcher
 
     async def first_waits() -> bool:
-        state = await rig.watcher.fetchval(
+        if watcher is None:  # SQLite: it cannot commit while the lock is held
+            return rig.repo.group_commit.in_flight == 1
+        state = await watcher.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
             " AND query LIKE '%signal_insert_batch%'"
         )
         return bool(state)
 
-    await until(first_waits, "the first commit waits for the held row")
+    await until(first_waits, "the first commit waits for the holder")
     assert rig.repo.group_commit.in_flight == 1 and rig.commits == [1]
-    return first, holder, tx
+    assert not first.done()
+    return first, let_go
+
+
+async def numbered_events(rig: Rig) -> list[tuple[int, UUID]]:
+    """(event id, signal id) of the user's events, in id order, once all are numbered."""
+    if rig.watcher is not None:
+        await rig.watcher.fetchval("SELECT signal_event_assign_ids($1)", rig.user)
+    rows = await rig.db.run(
+        'SELECT "id", "signal_id" FROM "signal_event" WHERE "user_id" = {} ORDER BY "id"',
+        rig.user,
+    )
+    return [(int(r["id"]), UUID(str(r["signal_id"]))) for r in rows]
 
 
 async def queued(rig: Rig, adds: list[Awaitable[Signal]]) -> list[asyncio.Task[Signal]]:
@@ -129,13 +186,14 @@ async def queued(rig: Rig, adds: list[Awaitable[Signal]]) -> list[asyncio.Task[S
 
 
 async def xmins(rig: Rig, ids: list[UUID]) -> set[str]:
+    assert rig.watcher is not None
     rows = await rig.watcher.fetch("SELECT xmin::text AS x FROM signal WHERE id = ANY($1)", ids)
     assert len(rows) == len(ids)
     return {r["x"] for r in rows}
 
 
 async def test_two_duplicates_in_one_batch_get_one_201_and_one_409(rig: Rig) -> None:
-    first, holder, tx = await blocked_first_commit(rig)
+    first, let_go = await blocked_first_commit(rig)
     twin_a = signal(rig.user, external_id="twin", instrument="EURUSD")
     twin_b = signal(rig.user, external_id="twin", instrument="GBPUSD", time=T0 + timedelta(days=9))
     near_a = signal(rig.user, instrument="BTCUSD", external_id="near-a")
@@ -146,8 +204,7 @@ async def test_two_duplicates_in_one_batch_get_one_201_and_one_409(rig: Rig) -> 
     batch = [twin_a, twin_b, near_a, near_b, other]
     tasks = await queued(rig, [rig.repo.add(s, 300) for s in batch])
 
-    await tx.rollback()  # the held insert goes away: the first signal is stored
-    await rig.db.pool.release(holder)
+    await let_go()  # the first signal is stored
     assert (await first).external_id == HOLD
     results = await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -157,25 +214,21 @@ async def test_two_duplicates_in_one_batch_get_one_201_and_one_409(rig: Rig) -> 
     assert (results[1].detail, results[1].existing_id) == (DUPLICATE_EXTERNAL_ID, str(twin_a.id))
     assert isinstance(results[3], AlreadyExists)
     assert (results[3].detail, results[3].existing_id) == (DUPLICATE_IN_WINDOW, str(near_a.id))
-    assert len(await xmins(rig, [twin_a.id, near_a.id, other.id])) == 1  # one transaction
+    if rig.watcher is not None:
+        assert len(await xmins(rig, [twin_a.id, near_a.id, other.id])) == 1  # one transaction
     assert await rig.repo.get(twin_b.id) is None and await rig.repo.get(near_b.id) is None
     # A refused signal wrote no event; the stored ones are numbered in commit order.
-    await rig.watcher.fetchval("SELECT signal_event_assign_ids($1)", rig.user)
-    events = await rig.watcher.fetch(
-        "SELECT id, signal_id FROM signal_event WHERE user_id = $1 ORDER BY id", rig.user
-    )
     stored_ids = [(await first).id, twin_a.id, near_a.id, other.id]
-    assert [(e["id"], e["signal_id"]) for e in events] == list(enumerate(stored_ids, start=1))
+    assert await numbered_events(rig) == list(enumerate(stored_ids, start=1))
 
 
 async def test_a_duplicate_of_the_held_signal_queued_behind_it_is_refused(rig: Rig) -> None:
     """The batch after a commit sees that commit: dedup across batches too."""
-    first, holder, tx = await blocked_first_commit(rig)
+    first, let_go = await blocked_first_commit(rig)
     retry = signal(rig.user, external_id=HOLD, instrument="EURUSD")
     fresh = signal(rig.user, instrument="EURUSD", external_id="fresh", time=T0 + timedelta(hours=1))
     tasks = await queued(rig, [rig.repo.add(retry, 300), rig.repo.add(fresh, 300)])
-    await tx.rollback()
-    await rig.db.pool.release(holder)
+    await let_go()
     stored = await first
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert rig.commits == [1, 2]
@@ -183,16 +236,16 @@ async def test_a_duplicate_of_the_held_signal_queued_behind_it_is_refused(rig: R
     assert results[1] == fresh
 
 
-async def test_one_bad_signal_fails_alone(rig: Rig) -> None:
+async def test_one_bad_signal_fails_alone(pg_rig: Rig) -> None:
     """PostgreSQL refuses the NUL character in text: that aborts the batch's transaction,
     and the batch is retried one signal at a time so only the bad one fails."""
-    first, holder, tx = await blocked_first_commit(rig)
+    rig = pg_rig
+    first, let_go = await blocked_first_commit(rig)
     good_a = signal(rig.user, instrument="EURUSD")
     bad = signal(rig.user, instrument="GBPUSD", version="nul\x00")
     good_b = signal(rig.user, instrument="ETHUSD", external_id="good-b")
     tasks = await queued(rig, [rig.repo.add(s, 300) for s in (good_a, bad, good_b)])
-    await tx.rollback()
-    await rig.db.pool.release(holder)
+    await let_go()
     await first
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert results[0] == good_a and results[2] == good_b
@@ -209,7 +262,8 @@ async def test_a_lone_producer_commits_one_by_one(rig: Rig) -> None:
     for s in made:
         assert await rig.repo.add(s, 300) == s
     assert rig.commits == [1, 1, 1, 1, 1]
-    assert len(await xmins(rig, [s.id for s in made])) == 5
+    if rig.watcher is not None:
+        assert len(await xmins(rig, [s.id for s in made])) == 5
 
 
 async def test_batches_from_many_writers_keep_every_rule(rig: Rig) -> None:
