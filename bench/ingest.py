@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -278,6 +279,32 @@ class Contender:
     process: subprocess.Popen[bytes]
     requests: list[bytes]
     results: list[Result]
+    cpu_seconds: float = 0.0  # of the server's processes during its rounds
+
+
+def process_tree_cpu(root: int) -> float:
+    """User + system CPU seconds of `root` and its descendants (Linux /proc): a figure of
+    work per request that the machine's background load hardly moves."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
 
 
 def start_signalhub(env: dict[str, str], workdir: Path, port: int, workers: int, tag: str) -> Any:
@@ -307,17 +334,20 @@ def run(
     socket_dir: str | None,
     two_workers: bool,
     one_by_one: bool,
+    baseline_tree: str | None = None,
+    sqlite: bool = False,
 ) -> int:
     admin = pg_admin_dsn()
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
-    asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
     workdir = Path(tempfile.mkdtemp(prefix="signalhub-bench-"))
+    if not sqlite:
+        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SIGNALS_", "MEDIA_", "PROMETHEUS_")) and k != "DATABASE_URL"
     }
-    tcp_url = with_database(admin, name)
+    tcp_url = f"sqlite:///{workdir}/signalhub.sqlite3" if sqlite else with_database(admin, name)
     env.update(DATABASE_URL=tcp_url, MEDIA_DIR=str(workdir / "media"), RENDER_WORKERS="1")
     serve_env = dict(env)
     if socket_dir is not None:
@@ -328,7 +358,7 @@ def run(
         user = cli(env, "users", "create", "bench")
         producer = cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
         ports: set[int] = set()
-        while len(ports) < 4:
+        while len(ports) < 5:
             ports.add(free_port())
         port_list = sorted(ports)
 
@@ -342,6 +372,15 @@ def run(
         ours("ours", 1, {}, port_list[0])
         if two_workers:
             ours("ours2w", 2, {}, port_list[1])
+        if baseline_tree is not None:
+            # Another build of signalhub (e.g. `git archive main | tar -x -C DIR`) on the same
+            # database: a before/after in one run.
+            ours(
+                "before",
+                1,
+                {"PYTHONPATH": baseline_tree, "DATABASE_URL": tcp_url},
+                port_list[4],
+            )
         if one_by_one:
             # The same build with group commit off and the TCP DSN: the "before" of this run.
             ours(
@@ -376,23 +415,34 @@ def run(
         for i in range(rounds):
             batch = slice(warmup + i * signals, warmup + (i + 1) * signals)
             for c in contenders:
+                before = process_tree_cpu(c.process.pid)
                 c.results.append(asyncio.run(blast(c.name, c.port, c.requests[batch], connections)))
+                c.cpu_seconds += process_tree_cpu(c.process.pid) - before
         for c in contenders:
             stop(c.process)
-        stored = asyncio.run(_pg(env["DATABASE_URL"], "SELECT count(*) FROM signal"))
-        per_commit = asyncio.run(_pg_rows(env["DATABASE_URL"], _PER_COMMIT))
+        if sqlite:
+            with sqlite3.connect(workdir / "signalhub.sqlite3") as db:
+                stored = db.execute("SELECT count(*) FROM signal").fetchone()[0]
+            per_commit = []  # SQLite keeps no transaction id per row
+        else:
+            stored = asyncio.run(_pg(env["DATABASE_URL"], "SELECT count(*) FROM signal"))
+            per_commit = asyncio.run(_pg_rows(env["DATABASE_URL"], _PER_COMMIT))
     finally:
         for c in contenders:
             stop(c.process)
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not sqlite:
+            asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
 
     by_name = {c.name: c for c in contenders}
     print(
         f"ingest: {rounds} alternating rounds of {signals} signed signals, "
-        f"{connections} connections, PostgreSQL over "
-        f"{'the Unix socket ' + socket_dir if socket_dir else 'TCP'}; ours = 1 worker, "
-        "ours2w = 2 workers, 1by1 = 1 worker with SIGNALS_COMMIT_BATCH_MAX=1 over TCP"
+        f"{connections} connections, "
+        + ("SQLite" if sqlite else "PostgreSQL over ")
+        + ("" if sqlite else ("the Unix socket " + socket_dir if socket_dir else "TCP"))
+        + "; ours = 1 worker, "
+        "ours2w = 2 workers, 1by1 = 1 worker with SIGNALS_COMMIT_BATCH_MAX=1 over TCP, "
+        "before = --baseline-tree over TCP"
     )
     for i in range(rounds):
         for c in contenders:
@@ -403,6 +453,12 @@ def run(
     for result in merged.values():
         print(result.line())
     print(ratios(merged))
+    print(
+        "server CPU per signal (user + system, all its processes): "
+        + ", ".join(
+            f"{c.name} {c.cpu_seconds * 1e6 / max(merged[c.name].ok, 1):.0f} µs" for c in contenders
+        )
+    )
     ours_all = merged["ours"]
     print(
         f"ratio ours/bare {ours_all.rate / merged['bare'].rate:.2f} (target >= 0.5); ours p99 "
@@ -429,6 +485,8 @@ def ratios(results: dict[str, Result]) -> str:
         parts.append(f"ours2w/ours {results['ours2w'].rate / results['ours'].rate:.2f}")
     if "1by1" in results:
         parts.append(f"ours/1by1 {results['ours'].rate / results['1by1'].rate:.2f}")
+    if "before" in results:
+        parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
     return "ratio " + ", ".join(parts)
 
 
@@ -465,6 +523,15 @@ def main() -> int:
         action="store_true",
         help="add a 1-worker contender with group commit off (SIGNALS_COMMIT_BATCH_MAX=1), TCP",
     )
+    parser.add_argument(
+        "--baseline-tree",
+        default=None,
+        metavar="DIR",
+        help="add a contender `before`: the signalhub source tree in DIR (PYTHONPATH), TCP",
+    )
+    parser.add_argument(
+        "--sqlite", action="store_true", help="signalhub on a SQLite file instead of PostgreSQL"
+    )
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()  # scripts/dev.py bench passes its args to every script
     if args.serve_bare is not None:
@@ -478,6 +545,8 @@ def main() -> int:
         socket_dir=args.socket,
         two_workers=not args.no_workers_2,
         one_by_one=args.one_by_one,
+        baseline_tree=args.baseline_tree,
+        sqlite=args.sqlite,
     )
 
 
