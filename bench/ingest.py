@@ -1,16 +1,30 @@
-"""Ingestion benchmark: `signalhub serve` on PostgreSQL (1 worker) against a bare endpoint.
+"""Ingestion benchmark: `signalhub serve` on PostgreSQL (1 worker, and 2) against a bare endpoint.
 
     .venv/bin/python bench/ingest.py [--signals N] [--connections 32] [--warmup W] [--rounds R]
+        [--socket /var/run/postgresql] [--no-workers-2] [--one-by-one]
+        [--baseline-tree DIR] [--sqlite]
 
 It creates a throwaway PostgreSQL database (DATABASE_URL if it is postgresql://, else
-SIGNALHUB_TEST_PG_DSN, else postgres@127.0.0.1:5432), starts the real server with one
-worker, creates a user and a producer with the CLI, pre-signs every signal, and sends them
-over C keep-alive connections with a minimal asyncio HTTP/1.1 client (so the client costs
-little CPU on the shared machine). Then it runs, on the same stack (uvicorn, one worker), a
-bare Litestar endpoint that only verifies the HMAC and decodes the body, with the same load,
-and prints signals/s, p50, p99 and the ratio ours/bare. The two servers run side by side
-and the rounds alternate (ours, bare, ours, ...) so both meet the same background load.
-Target: ratio >= 0.5, p99 <= 40 ms.
+SIGNALHUB_TEST_PG_DSN, else postgres@127.0.0.1:5432), creates a user and a producer with the
+CLI, starts the contenders side by side, pre-signs every signal, and sends them over C
+keep-alive connections with a minimal asyncio HTTP/1.1 client (so the client costs little CPU
+on the shared machine). Contenders:
+
+- `ours`: `signalhub serve --workers 1` (over the Unix socket in DIR with `--socket DIR`);
+- `ours2w`: the same with `--workers 2` (leave it out with `--no-workers-2`);
+- `1by1` (`--one-by-one`): one worker with group commit off (SIGNALS_COMMIT_BATCH_MAX=1), TCP;
+- `before` (`--baseline-tree DIR`): another signalhub source tree (e.g. `git archive main |
+  tar -x -C DIR`) run by the same interpreter with PYTHONPATH=DIR, TCP: a before/after in
+  one run;
+- `bare`: on the same stack (uvicorn, one worker), a Litestar endpoint that only verifies the
+  HMAC and decodes the body.
+
+The rounds alternate (ours, ours2w, ..., bare, ours, ...) so every contender meets the same
+background load; it prints signals/s, p50, p99, the ratios within each round and over all
+rounds, the server CPU per signal (user + system of the server's processes, from /proc: a
+figure the machine's load hardly moves) and how many signals each commit carried.
+`--sqlite` runs the signalhub contenders on a SQLite file instead.
+Target: ratio ours/bare >= 0.5, p99 <= 40 ms.
 """
 
 from __future__ import annotations
