@@ -12,6 +12,7 @@ on the shared machine). Contenders:
 
 - `ours`: `signalhub serve --workers 1` (over the Unix socket in DIR with `--socket DIR`);
 - `ours2w`: the same with `--workers 2` (leave it out with `--no-workers-2`);
+- `oursTCP` (`--tcp-too`, with `--socket`): `ours` over TCP;
 - `1by1` (`--one-by-one`): one worker with group commit off (SIGNALS_COMMIT_BATCH_MAX=1), TCP;
 - `before` (`--baseline-tree DIR`): another signalhub source tree (e.g. `git archive main |
   tar -x -C DIR`) run by the same interpreter with PYTHONPATH=DIR, TCP: a before/after in
@@ -350,6 +351,7 @@ def run(
     one_by_one: bool,
     baseline_tree: str | None = None,
     sqlite: bool = False,
+    tcp_too: bool = False,
 ) -> int:
     admin = pg_admin_dsn()
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
@@ -372,7 +374,7 @@ def run(
         user = cli(env, "users", "create", "bench")
         producer = cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
         ports: set[int] = set()
-        while len(ports) < 5:
+        while len(ports) < 6:
             ports.add(free_port())
         port_list = sorted(ports)
 
@@ -386,6 +388,8 @@ def run(
         ours("ours", 1, {}, port_list[0])
         if two_workers:
             ours("ours2w", 2, {}, port_list[1])
+        if tcp_too and socket_dir is not None:
+            ours("oursTCP", 1, {"DATABASE_URL": tcp_url}, port_list[5])
         if baseline_tree is not None:
             # Another build of signalhub (e.g. `git archive main | tar -x -C DIR`) on the same
             # database: a before/after in one run.
@@ -499,6 +503,8 @@ def ratios(results: dict[str, Result]) -> str:
         parts.append(f"ours2w/ours {results['ours2w'].rate / results['ours'].rate:.2f}")
     if "1by1" in results:
         parts.append(f"ours/1by1 {results['ours'].rate / results['1by1'].rate:.2f}")
+    if "oursTCP" in results:
+        parts.append(f"ours/oursTCP {results['ours'].rate / results['oursTCP'].rate:.2f}")
     if "before" in results:
         parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
     return "ratio " + ", ".join(parts)
@@ -546,6 +552,11 @@ def main() -> int:
     parser.add_argument(
         "--sqlite", action="store_true", help="signalhub on a SQLite file instead of PostgreSQL"
     )
+    parser.add_argument(
+        "--tcp-too",
+        action="store_true",
+        help="with --socket: add `oursTCP`, the same 1-worker server over TCP",
+    )
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()  # scripts/dev.py bench passes its args to every script
     if args.serve_bare is not None:
@@ -561,6 +572,7 @@ def main() -> int:
         one_by_one=args.one_by_one,
         baseline_tree=args.baseline_tree,
         sqlite=args.sqlite,
+        tcp_too=args.tcp_too,
     )
 
 
