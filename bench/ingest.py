@@ -32,259 +32,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
-import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BIN = Path(sys.executable).parent
-SIGNALHUB = shutil.which("signalhub", path=str(BIN)) or "signalhub"
-BARE_SECRET = "bench-bare-secret"
-INSTRUMENTS = [f"SYM{i:02d}" for i in range(64)]
-
-
-# --- the bare endpoint: HMAC + msgspec decode, no database --------------------------------
-
-
-def bare_app() -> Any:
-    import msgspec
-    from litestar import Litestar, Request, post
-
-    decode = msgspec.json.Decoder().decode
-    key = BARE_SECRET.encode()
-
-    @post("/api/v1/signals", status_code=201)
-    async def ingest(request: Request[Any, Any, Any]) -> dict[str, Any]:
-        body = await request.body()
-        stamp = request.headers.get("x-timestamp", "")
-        given = request.headers.get("x-signature", "").encode()
-        expected = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected.encode(), given):
-            return {"detail": "bad signature"}  # counted as a failure by the client
-        document = decode(body)
-        return {"id": str(uuid.uuid4()), "instrument": document["instrument"]}
-
-    return Litestar([ingest], logging_config=None, debug=False)
-
-
-def serve_bare(port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        "ingest:bare_app",
-        factory=True,
-        app_dir=str(HERE),
-        host="127.0.0.1",
-        port=port,
-        workers=1,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
-
-
-# --- load generator ----------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    latencies: list[float]
-    statuses: dict[int, int]
-
-    @property
-    def ok(self) -> int:
-        return self.statuses.get(201, 0)
-
-    @property
-    def rate(self) -> float:
-        return self.ok / self.seconds
-
-    def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    def line(self) -> str:
-        return (
-            f"{self.name:<6} {self.rate:9.1f} signals/s   p50 {self.pct(0.50):6.2f} ms   "
-            f"p99 {self.pct(0.99):6.2f} ms   mean {statistics.fmean(self.latencies) * 1000:6.2f} ms"
-            f"   statuses {dict(sorted(self.statuses.items()))}"
-        )
-
-
-def request_bytes(port: int, body: bytes, headers: dict[str, str]) -> bytes:
-    lines = [
-        "POST /api/v1/signals HTTP/1.1",
-        f"Host: 127.0.0.1:{port}",
-        "Content-Type: application/json",
-        f"Content-Length: {len(body)}",
-        *(f"{k}: {v}" for k, v in headers.items()),
-        "",
-        "",
-    ]
-    return "\r\n".join(lines).encode() + body
-
-
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
-    writer.write(raw)
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    if length:
-        await reader.readexactly(length)
-    return status
-
-
-async def blast(name: str, port: int, requests: list[bytes], connections: int) -> Result:
-    queue = list(reversed(requests))
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while queue:
-                raw = queue.pop()
-                started = time.perf_counter()
-                status = await _exchange(reader, writer, raw)
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return Result(name, time.perf_counter() - started, latencies, statuses)
-
-
-# --- setup -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + 120  # a loaded machine starts several servers slowly
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-                if s.recv(64).startswith(b"HTTP/1.1"):
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def pg_admin_dsn() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgresql://", "postgres://")):
-        return url
-    return os.environ.get("SIGNALHUB_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-async def _pg(dsn: str, sql: str) -> Any:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetchval(sql)
-    finally:
-        await conn.close()
-
-
-async def _pg_rows(dsn: str, sql: str) -> list[Any]:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql))
-    finally:
-        await conn.close()
-
-
-# Rows written by one transaction share its xmin: signals per commit, per contender.
-_PER_COMMIT = (
-    "SELECT split_part(external_id, '-', 1) AS tag, count(*) AS n, "
-    "count(DISTINCT xmin::text) AS commits FROM signal GROUP BY 1 ORDER BY 1"
+from ingestkit.load import Result, blast, merge, signed_requests
+from ingestkit.pg import PER_COMMIT, pg_admin_dsn, pg_rows, pg_value, socket_url, with_database
+from ingestkit.servers import (
+    BARE_SECRET,
+    cli,
+    free_port,
+    process_tree_cpu,
+    serve_bare,
+    start_signalhub,
+    stop,
+    wait_healthy,
 )
-
-
-def with_database(dsn: str, name: str) -> str:
-    p = urlsplit(dsn)
-    return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
-
-
-def cli(env: dict[str, str], *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [SIGNALHUB, *args, "--json"], env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"signalhub {' '.join(args)} failed: {done.stderr}")
-    parsed: dict[str, Any] = json.loads(done.stdout)
-    return parsed
-
-
-def signed_requests(
-    port: int, producer_id: str, secret: str, count: int, salt: str, era: int = 0
-) -> list[bytes]:
-    """`era` moves every time by ~3 years so that contenders sharing a producer never
-    deduplicate each other's signals."""
-    stamp = str(int(time.time()))
-    key = secret.encode()
-    base = 1_600_000_000 + era * 100_000_000
-    out = []
-    for i in range(count):
-        body = json.dumps(
-            {
-                "instrument": INSTRUMENTS[i % len(INSTRUMENTS)],
-                "side": "buy" if (i // len(INSTRUMENTS)) % 2 == 0 else "sell",
-                "price": 100 + i % 977 / 7,
-                # each (instrument, side) recurs every 128 signals, 10 minutes apart: no dedup
-                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + (i // 128) * 600)),
-                "external_id": f"{salt}-{i}",
-                "payload": {"strategy": "bench", "tf": "1m", "i": i},
-            },
-            separators=(",", ":"),
-        ).encode()
-        mac = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        headers = {"X-Producer-Id": producer_id, "X-Timestamp": stamp, "X-Signature": mac}
-        out.append(request_bytes(port, body, headers))
-    return out
 
 
 @dataclass
@@ -295,49 +64,6 @@ class Contender:
     requests: list[bytes]
     results: list[Result]
     cpu_seconds: float = 0.0  # of the server's processes during its rounds
-
-
-def process_tree_cpu(root: int) -> float:
-    """User + system CPU seconds of `root` and its descendants (Linux /proc): a figure of
-    work per request that the machine's background load hardly moves."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry)
-        children.setdefault(int(fields[1]), []).append(pid)
-        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += cpu.get(pid, 0.0)
-        todo += children.get(pid, [])
-    return total
-
-
-def start_signalhub(env: dict[str, str], workdir: Path, port: int, workers: int, tag: str) -> Any:
-    with open(workdir / f"server-{tag}.log", "wb") as log:
-        return subprocess.Popen(
-            [SIGNALHUB, "serve", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def socket_url(url: str, socket_dir: str) -> str:
-    """The same database reached over the Unix socket in `socket_dir`."""
-    p = urlsplit(url)
-    user = p.username or "postgres"
-    return urlunsplit((p.scheme, f"{user}@", p.path, f"host={socket_dir}", ""))
 
 
 def run(
@@ -357,7 +83,7 @@ def run(
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
     workdir = Path(tempfile.mkdtemp(prefix="signalhub-bench-"))
     if not sqlite:
-        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_value(admin, f'CREATE DATABASE "{name}"'))
     env = {
         k: v
         for k, v in os.environ.items()
@@ -443,13 +169,13 @@ def run(
                 stored = db.execute("SELECT count(*) FROM signal").fetchone()[0]
             per_commit = []  # SQLite keeps no transaction id per row
         else:
-            stored = asyncio.run(_pg(env["DATABASE_URL"], "SELECT count(*) FROM signal"))
-            per_commit = asyncio.run(_pg_rows(env["DATABASE_URL"], _PER_COMMIT))
+            stored = asyncio.run(pg_value(env["DATABASE_URL"], "SELECT count(*) FROM signal"))
+            per_commit = asyncio.run(pg_rows(env["DATABASE_URL"], PER_COMMIT))
     finally:
         for c in contenders:
             stop(c.process)
         if not sqlite:
-            asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(pg_value(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
 
     by_name = {c.name: c for c in contenders}
@@ -508,19 +234,6 @@ def ratios(results: dict[str, Result]) -> str:
     if "before" in results:
         parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
     return "ratio " + ", ".join(parts)
-
-
-def merge(name: str, results: list[Result]) -> Result:
-    statuses: dict[int, int] = {}
-    for r in results:
-        for code, n in r.statuses.items():
-            statuses[code] = statuses.get(code, 0) + n
-    return Result(
-        name,
-        sum(r.seconds for r in results),
-        [x for r in results for x in r.latencies],
-        statuses,
-    )
 
 
 def main() -> int:
