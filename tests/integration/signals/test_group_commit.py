@@ -289,3 +289,17 @@ async def test_batches_from_many_writers_keep_every_rule(rig: Rig) -> None:
     stored_ids = {str(s.id) for s in stored}
     assert {r.existing_id for r in refused} <= stored_ids
     assert max(rig.commits) > 1 and sum(rig.commits) == 60
+
+
+async def test_commit_batch_max_1_turns_grouping_off(rig: Rig) -> None:
+    """SIGNALS_COMMIT_BATCH_MAX=1: every add is its own call, concurrently, and dedup still
+    holds (the database decides, as before group commit)."""
+    sizes: list[int] = []
+    repo = PiccoloSignalRepository(rig.db, commit_batch_max=1, on_commit=sizes.append)
+    attempts = [signal(rig.user, external_id="same") for _ in range(20)]
+    results = await asyncio.gather(*(repo.add(s, 300) for s in attempts), return_exceptions=True)
+    stored = [r for r in results if isinstance(r, Signal)]
+    refused = [r for r in results if isinstance(r, AlreadyExists)]
+    assert len(stored) == 1 and len(refused) == 19, results
+    assert {r.existing_id for r in refused} == {str(stored[0].id)}
+    assert sizes == [] and repo.group_commit.in_flight == 0  # the group was never used
