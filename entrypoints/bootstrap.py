@@ -133,7 +133,11 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     users = PiccoloUserRepository()
     tokens = PiccoloTokenRepository()
     producers = PiccoloProducerRepository()
-    signals = PiccoloSignalRepository(database)
+    signals = PiccoloSignalRepository(
+        database,
+        commit_batch_max=settings.commit_batch_max,
+        on_commit=metrics.signals_commit_batch_size.observe,
+    )
     lifecycle = PiccoloSignalLifecycle(database)  # transitions and the audit trail
     s3_media_store, render_lock = _s3_media(settings)
     media_store: MediaStore

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from domain.errors import InvalidInput
 from domain.producer_auth import parse_cidr_setting
@@ -56,6 +56,7 @@ class Settings:
     dedup_window_seconds: int
     max_payload_bytes: int
     producer_cache_seconds: float
+    commit_batch_max: int
     media_dir: Path
     media_ttl_seconds: int
     media_max_bytes: int
@@ -102,6 +103,7 @@ class Settings:
             producer_cache_seconds=read.number(
                 "SIGNALS_PRODUCER_CACHE_SECONDS", 0.5, minimum=0.0, maximum=5.0
             ),
+            commit_batch_max=read.integer("SIGNALS_COMMIT_BATCH_MAX", 64, minimum=1, maximum=1000),
             media_dir=Path(read.text("MEDIA_DIR", "media")),
             media_ttl_seconds=read.integer("MEDIA_TTL_SECONDS", 86400, minimum=1),
             media_max_bytes=media_max,
@@ -202,9 +204,22 @@ def _database(url: str) -> DatabaseSettings:
             raise SettingsError("DATABASE_URL", "sqlite URL must be sqlite:///PATH")
         return DatabaseSettings(url=url, engine="sqlite", sqlite_path=Path(path))
     if parts.scheme in ("postgresql", "postgres"):
-        if not parts.hostname or not parts.path.strip("/"):
+        # The host is in the URL, or in a `host` parameter: a Unix-socket directory
+        # (postgresql://USER@/DB?host=/var/run/postgresql), as libpq and asyncpg read it.
+        try:
+            query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+        except ValueError:
+            raise SettingsError("DATABASE_URL", "the query of the URL is malformed") from None
+        socket_dirs = query.get("host", [])
+        if socket_dirs and not all(d.startswith("/") for d in socket_dirs):
             raise SettingsError(
-                "DATABASE_URL", "postgresql URL must be postgresql://USER:PASS@HOST:PORT/DB"
+                "DATABASE_URL", "host= in the query must be a socket directory (an absolute path)"
+            )
+        if not (parts.hostname or socket_dirs) or not parts.path.strip("/"):
+            raise SettingsError(
+                "DATABASE_URL",
+                "postgresql URL must be postgresql://USER:PASS@HOST:PORT/DB"
+                " or postgresql://USER@/DB?host=/SOCKET/DIR",
             )
         try:
             _ = parts.port

@@ -1,21 +1,20 @@
 """The signal store on Piccolo (SQLite and PostgreSQL), with dedup guaranteed by the database.
 
-PostgreSQL: the function signal_insert_unless_duplicate (migrations/m0002, m0003) takes an
-advisory lock on the dedup key (owner, instrument, side, version), checks the time window,
-inserts and appends the `signal.created` event, in one autocommitted statement; the UNIQUE
-(user_id, external_id) index, as the insert's conflict arbiter, catches an equal external_id
-under any key.
-SQLite: a BEGIN IMMEDIATE transaction holds the database write lock across checks, insert and
-the event.
+PostgreSQL: concurrent adds are grouped (group_commit.py) and each group is one autocommitted
+call of signal_insert_batch (migrations/m0008, signal_insert_postgres.py): the advisory locks
+of the whole group — dedup key (owner, instrument, side, version) and (owner, external_id) —
+in one sorted order, then for each signal the time-window check, the insert (the UNIQUE
+(user_id, external_id) index as its conflict arbiter) and its `signal.created` event.
+SQLite: concurrent adds are grouped the same way; a group is one BEGIN IMMEDIATE transaction,
+which holds the database write lock across every check, insert and event of the group.
 When both rules match different signals, both engines name the one in the window.
 Either way it holds across server processes; nothing relies on an in-process lock.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,41 +24,19 @@ from piccolo.custom_types import Combinable
 from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
 from adapters.persistence.event_ids import insert_event, next_event_id
+from adapters.persistence.group_commit import GroupCommit
+from adapters.persistence.signal_insert_postgres import PostgresSignalInserts
+from adapters.persistence.signal_writes import (
+    Outcome,
+    Pending,
+    duplicate,
+    encode_payload,
+    window,
+)
 from adapters.persistence.tables import SignalTable
-from domain.errors import AlreadyExists
 from domain.lifecycle.events import EventType, SignalEvent, producer_actor
 from domain.signals.model import Side, Signal, SignalStatus
 from domain.signals.ports import SignalFilter, SignalPage
-from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
-
-# migrations/m0002: advisory lock on the dedup key, both checks and the insert, one round trip.
-_PG_INSERT_UNLESS_DUPLICATE = (
-    "SELECT existing_id, reason FROM signal_insert_unless_duplicate("
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-)
-
-
-def _lock_key(signal: Signal) -> int:
-    """A signed 32-bit hash of the dedup key; a collision only serialises two inserts."""
-    key = f"{signal.user_id}|{signal.instrument}|{signal.side.value}|{signal.version}"
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
-_LATEST = datetime.max.replace(tzinfo=UTC)
-
-
-def _window(signal: Signal, seconds: int) -> tuple[datetime, datetime]:
-    """The open interval of times that duplicate `signal`, clamped to what datetime holds."""
-    span = timedelta(seconds=max(seconds, 0))
-    lower = signal.time - span if signal.time - _EARLIEST > span else _EARLIEST
-    upper = signal.time + span if _LATEST - signal.time > span else _LATEST
-    return lower, upper
-
-
-def _encode_payload(payload: Mapping[str, Any]) -> str:
-    return msgspec.json.encode(payload).decode("utf-8")
 
 
 def signal_from_row(row: Mapping[str, Any]) -> Signal:
@@ -96,91 +73,113 @@ def _utc_or_none(value: Any) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
+# The largest group one commit takes (SIGNALS_COMMIT_BATCH_MAX; 1 = no grouping).
+DEFAULT_COMMIT_BATCH_MAX = 64
+
+
 class PiccoloSignalRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        commit_batch_max: int = DEFAULT_COMMIT_BATCH_MAX,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
+        """`on_commit(n)` is told the size of every group handed to PostgreSQL.
+
+        `commit_batch_max=1` turns grouping off: every add is its own call, concurrently on
+        the pool, as before group commit."""
         self._db = db
+        self._grouped = commit_batch_max > 1
+        self._flush: Callable[[Sequence[Pending]], Awaitable[list[Outcome]]] = (
+            PostgresSignalInserts(db) if db.dialect == "postgres" else self._sqlite_batch
+        )
+        self._group: GroupCommit[Pending, None] = GroupCommit(
+            self._flush, max_batch=commit_batch_max, on_flush=on_commit
+        )
+
+    @property
+    def group_commit(self) -> GroupCommit[Pending, None]:
+        """The group commit (for tests and diagnostics)."""
+        return self._group
 
     async def add(self, signal: Signal, dedup_window_seconds: int) -> Signal:
-        if self._db.dialect == "postgres":
-            await self._add_postgres(signal, dedup_window_seconds)
+        if self._grouped:
+            await self._group.submit((signal, dedup_window_seconds))
         else:
-            await self._add_sqlite(signal, dedup_window_seconds)
+            outcome = (await self._flush([(signal, dedup_window_seconds)]))[0]
+            if outcome is not None:
+                raise outcome
         return signal
 
-    async def _add_postgres(self, signal: Signal, window_seconds: int) -> None:
-        # The hot path: one autocommitted call on Piccolo's asyncpg pool, no query building.
-        lower, upper = _window(signal, window_seconds)
-        row = await self._db.pool.fetchrow(
-            _PG_INSERT_UNLESS_DUPLICATE,
-            signal.id,
-            signal.user_id,
-            signal.producer_id,
-            signal.instrument,
-            signal.side.value,
-            signal.price,
-            signal.time,
-            signal.version,
-            signal.external_id,
-            signal.status.value,
-            _encode_payload(signal.payload),
-            signal.created_at,
-            lower,
-            upper,
-            _lock_key(signal),
-        )
-        if row["existing_id"] is not None:
-            raise _duplicate(row["reason"], row["existing_id"])
+    async def _sqlite_batch(self, batch: Sequence[Pending]) -> list[Outcome]:
+        """One BEGIN IMMEDIATE transaction for the whole group: SQLite's write lock (this
+        process's and every other's writers wait) is taken once and the commit is one WAL
+        flush. If a signal raises, the transaction is rolled back and each is tried alone."""
+        try:
+            async with self._db.write_transaction():
+                return [await self._store_sqlite(signal, window) for signal, window in batch]
+        except Exception:
+            if len(batch) == 1:
+                raise
+        outcomes: list[Outcome] = []
+        for pending in batch:
+            try:
+                outcomes += await self._sqlite_batch([pending])
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
 
-    async def _add_sqlite(self, signal: Signal, window_seconds: int) -> None:
-        # BEGIN IMMEDIATE takes SQLite's write lock up front: check and insert cannot interleave
-        # with another writer, in this process or another.
-        async with self._db.write_transaction():
-            if window_seconds > 0:
-                lower, upper = _window(signal, window_seconds)
-                row = (
-                    await SignalTable.select(SignalTable.id)
-                    .where(
-                        (SignalTable.user_id == signal.user_id)
-                        & (SignalTable.instrument == signal.instrument)
-                        & (SignalTable.side == signal.side.value)
-                        & (SignalTable.version == signal.version)
-                        & (SignalTable.time > lower)
-                        & (SignalTable.time < upper)
-                    )
-                    .first()
+    async def _store_sqlite(self, signal: Signal, window_seconds: int) -> Outcome:
+        """Inside the write transaction: the checks, then the insert and its event. Every
+        statement sees what the earlier signals of the group wrote."""
+        if window_seconds > 0:
+            lower, upper = window(signal, window_seconds)
+            row = (
+                await SignalTable.select(SignalTable.id)
+                .where(
+                    (SignalTable.user_id == signal.user_id)
+                    & (SignalTable.instrument == signal.instrument)
+                    & (SignalTable.side == signal.side.value)
+                    & (SignalTable.version == signal.version)
+                    & (SignalTable.time > lower)
+                    & (SignalTable.time < upper)
                 )
-                if row is not None:
-                    raise _duplicate("window", row["id"])
-            if signal.external_id is not None:
-                row = (
-                    await SignalTable.select(SignalTable.id)
-                    .where(
-                        (SignalTable.user_id == signal.user_id)
-                        & (SignalTable.external_id == signal.external_id)
-                    )
-                    .first()
-                )
-                if row is not None:
-                    raise _duplicate("external_id", row["id"])
-            await SignalTable.insert(
-                SignalTable(
-                    id=signal.id,
-                    user_id=signal.user_id,
-                    producer_id=signal.producer_id,
-                    instrument=signal.instrument,
-                    side=signal.side.value,
-                    price=signal.price,
-                    time=signal.time,
-                    version=signal.version,
-                    external_id=signal.external_id,
-                    status=signal.status.value,
-                    payload=_encode_payload(signal.payload),
-                    created_at=signal.created_at,
-                    updated_at=signal.updated_at,
-                )
+                .first()
             )
-            event_id = await next_event_id(self._db, signal.user_id)
-            await insert_event(self._db, _created_event(signal, event_id))
+            if row is not None:
+                return duplicate("window", row["id"])
+        if signal.external_id is not None:
+            row = (
+                await SignalTable.select(SignalTable.id)
+                .where(
+                    (SignalTable.user_id == signal.user_id)
+                    & (SignalTable.external_id == signal.external_id)
+                )
+                .first()
+            )
+            if row is not None:
+                return duplicate("external_id", row["id"])
+        await SignalTable.insert(
+            SignalTable(
+                id=signal.id,
+                user_id=signal.user_id,
+                producer_id=signal.producer_id,
+                instrument=signal.instrument,
+                side=signal.side.value,
+                price=signal.price,
+                time=signal.time,
+                version=signal.version,
+                external_id=signal.external_id,
+                status=signal.status.value,
+                payload=encode_payload(signal.payload),
+                created_at=signal.created_at,
+                updated_at=signal.updated_at,
+            )
+        )
+        event_id = await next_event_id(self._db, signal.user_id)
+        await insert_event(self._db, _created_event(signal, event_id))
+        return None
 
     async def get(self, signal_id: UUID) -> Signal | None:
         row = await SignalTable.select().where(SignalTable.id == signal_id).first()
@@ -219,8 +218,3 @@ def _created_event(signal: Signal, event_id: int) -> SignalEvent:
         to_status=signal.status,
         note=None,
     )
-
-
-def _duplicate(reason: str, existing_id: Any) -> AlreadyExists:
-    detail = DUPLICATE_EXTERNAL_ID if reason == "external_id" else DUPLICATE_IN_WINDOW
-    return AlreadyExists(detail, existing_id=str(as_uuid(existing_id)))

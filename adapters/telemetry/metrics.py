@@ -52,6 +52,13 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
+        # Group commit (docs/signals.md): how many signals each PostgreSQL commit carried.
+        self.signals_commit_batch_size = Histogram(
+            "signals_commit_batch_size",
+            "Signals stored or refused by one ingestion commit (PostgreSQL group commit)",
+            registry=r,
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 1000),
+        )
         self.signals_transitions = Counter(
             "signals_transitions_total",
             "Signal lifecycle transitions applied",

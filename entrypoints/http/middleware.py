@@ -8,6 +8,7 @@ share link's signature is in it); the `route` label is always a template or "unm
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import uuid
@@ -32,6 +33,13 @@ class RequestContextMiddleware:
         # Labelled children, looked up once per label set instead of .labels() per request.
         self._counted: dict[tuple[str, str, int], Any] = {}
         self._timed: dict[tuple[str, str], Any] = {}
+        # A new request id is 32 hex digits: 16 random ones drawn once per process (each worker
+        # builds its own middleware) and a counter; unique, without a urandom call per request.
+        self._id_prefix = uuid.uuid4().hex[:16]
+        self._id_counter = itertools.count(1)
+
+    def _new_request_id(self) -> str:
+        return f"{self._id_prefix}{next(self._id_counter):016x}"
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -39,7 +47,7 @@ class RequestContextMiddleware:
             return
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else None
-        request_id = request_id or uuid.uuid4().hex
+        request_id = request_id or self._new_request_id()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -49,9 +57,8 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
-                ]
+                # ASGI header names are lower-case bytes (Litestar lowers them): no .lower().
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode("ascii")))
                 message = {**message, "headers": headers}
             await send(message)

@@ -78,3 +78,24 @@ async def migrated_engine(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
         await db.stop()
         if drop:
             await drop_pg_database(drop)
+
+
+async def unix_socket_url(url: str) -> str | None:
+    """The same database reached over the server's Unix socket, None when it has none here.
+
+    The socket directory and port are asked of the server itself (SHOW), so this also finds
+    the throwaway cluster of scripts/dev.py test.
+    """
+    conn = await asyncpg.connect(url)
+    try:
+        directories = str(await conn.fetchval("SHOW unix_socket_directories"))
+        port = int(await conn.fetchval("SHOW port"))
+    finally:
+        await conn.close()
+    for directory in (d.strip() for d in directories.split(",")):
+        if directory.startswith("/") and Path(directory, f".s.PGSQL.{port}").exists():
+            parts = urlsplit(url)
+            user = parts.username or "postgres"
+            query = f"host={directory}" + ("" if port == 5432 else f"&port={port}")
+            return urlunsplit((parts.scheme, f"{user}@", parts.path, query, ""))
+    return None

@@ -20,6 +20,7 @@ def test_defaults_match_the_spec() -> None:
     assert s.dedup_window_seconds == 300
     assert s.max_payload_bytes == 32768
     assert s.producer_cache_seconds == 0.5
+    assert s.commit_batch_max == 64
     assert s.media_dir == Path("media")
     assert s.media_ttl_seconds == 86400
     assert s.media_max_bytes == 5_000_000
@@ -57,6 +58,12 @@ def test_values_are_read_and_normalised() -> None:
         ("DATABASE_URL", "mysql://x"),
         ("DATABASE_URL", "sqlite://"),
         ("DATABASE_URL", "postgresql://host-only"),
+        ("DATABASE_URL", "postgresql://u@/db"),
+        ("DATABASE_URL", "postgresql://u@/db?host=relative/dir"),
+        ("DATABASE_URL", "postgresql://u@/?host=/var/run/postgresql"),
+        ("SIGNALS_COMMIT_BATCH_MAX", "0"),
+        ("SIGNALS_COMMIT_BATCH_MAX", "1001"),
+        ("SIGNALS_COMMIT_BATCH_MAX", "lots"),
         ("PORT", "abc"),
         ("PORT", "0"),
         ("PORT", "65536"),
@@ -97,6 +104,24 @@ def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> 
     message = str(caught.value)
     assert variable in message and "\n" not in message
     assert caught.value.variable == variable
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://signalhub@/signals?host=/var/run/postgresql",
+        "postgresql:///signals?host=/var/run/postgresql",
+        "postgres://u:p@/signals?host=/run/postgresql&port=5433",
+    ],
+)
+def test_a_unix_socket_postgresql_url_is_accepted_as_given(url: str) -> None:
+    s = Settings.from_env({"DATABASE_URL": url})
+    assert (s.database.engine, s.database.url) == ("postgres", url)
+
+
+@pytest.mark.parametrize(("raw", "size"), [("1", 1), ("64", 64), ("1000", 1000)])
+def test_commit_batch_max_reads_1_to_1000(raw: str, size: int) -> None:
+    assert Settings.from_env({"SIGNALS_COMMIT_BATCH_MAX": raw}).commit_batch_max == size
 
 
 def test_blank_values_fall_back_to_defaults() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from adapters.persistence.engine import Database
 from adapters.persistence.migrator import migrate_forwards
-from adapters.persistence.signal_repository import _PG_INSERT_UNLESS_DUPLICATE
+from adapters.persistence.signal_insert_postgres import INSERT_BATCH
 from tests.support.databases import database_settings
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
@@ -42,11 +42,11 @@ async def _user(conn: asyncpg.Connection) -> UUID:
 
 
 async def _ingest(conn: asyncpg.Connection, user: UUID, n: int) -> None:
-    """The ingestion call of the repository (window rule off)."""
+    """The ingestion call of the repository, a batch of one (window rule off)."""
     row = await conn.fetchrow(
-        _PG_INSERT_UNLESS_DUPLICATE,
-        uuid4(), user, "relay-1", "XAUUSD", "buy", 1.0, T0, str(n), None, "new", "{}",
-        T0, T0, T0, n,
+        INSERT_BATCH,
+        [uuid4()], [user], ["relay-1"], ["XAUUSD"], ["buy"], [1.0], [T0], [str(n)], [None],
+        ["new"], ["{}"], [T0], [T0], [T0], [n], [None],
     )  # fmt: skip
     assert row["existing_id"] is None
 

@@ -1,0 +1,1 @@
+"""The parts of bench/ingest.py: the load generator, the servers, PostgreSQL helpers."""

@@ -1,0 +1,305 @@
+"""Group commit (docs/signals.md) on both engines: batches forced deterministically, not by
+timing.
+
+The first add is made to block inside its commit, alone (nobody was ahead of it): on
+PostgreSQL a raw connection holds an uncommitted insert of the same external_id, on SQLite
+another connection holds the database's write lock. Every add made meanwhile queues, and they
+all go together in the next commit once the holder lets go. The tests check what each one
+got, what was stored, the events, and (PostgreSQL) that the batch was one transaction: its
+rows share one xmin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+
+from adapters.persistence.account_repositories import PiccoloUserRepository
+from adapters.persistence.engine import Database
+from adapters.persistence.signal_repository import PiccoloSignalRepository
+from domain.accounts.model import User
+from domain.errors import AlreadyExists
+from domain.signals import Side, Signal, SignalStatus
+from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
+from tests.support.databases import ENGINES, migrated_engine
+
+T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+HOLD = "hold"
+
+
+@dataclass
+class Rig:
+    db: Database
+    repo: PiccoloSignalRepository
+    user: UUID
+    watcher: asyncpg.Connection | None  # PostgreSQL only
+    sqlite_path: Path | None  # SQLite only
+    commits: list[int] = field(default_factory=list)
+
+
+async def make_rig(kind: str, tmp_path: Path) -> AsyncIterator[Rig]:
+    async with migrated_engine(kind, tmp_path) as db:
+        user = User(uuid4(), "grouped", T0)
+        await PiccoloUserRepository().add(user)
+        commits: list[int] = []
+        repo = PiccoloSignalRepository(db, commit_batch_max=64, on_commit=commits.append)
+        if kind == "sqlite":
+            yield Rig(db, repo, user.id, None, tmp_path / "db" / "signalhub.sqlite3", commits)
+            return
+        watcher = await db.pool.acquire()
+        try:
+            yield Rig(db, repo, user.id, watcher, None, commits)
+        finally:
+            await db.pool.release(watcher)
+
+
+@pytest.fixture(params=ENGINES)
+async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
+    async for made in make_rig(request.param, tmp_path):
+        yield made
+
+
+@pytest.fixture
+async def pg_rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async for made in make_rig("postgres", tmp_path):
+        yield made
+
+
+def signal(user: UUID, **changes: Any) -> Signal:
+    base = Signal(
+        id=uuid4(),
+        user_id=user,
+        producer_id="relay-1",
+        instrument="XAUUSD",
+        side=Side.BUY,
+        price=1950.25,
+        time=T0,
+        version="1",
+        external_id=None,
+        status=SignalStatus.NEW,
+        payload={},
+        created_at=T0,
+        updated_at=T0,
+    )
+    return replace(base, **changes)
+
+
+async def hold_external_id(rig: Rig) -> Callable[[], Awaitable[None]]:
+    """PostgreSQL: a transaction that inserted external_id HOLD and has not committed."""
+    assert rig.watcher is not None
+    conn = await rig.db.pool.acquire()
+    tx = conn.transaction()
+    await tx.start()
+    await conn.execute(
+        "INSERT INTO signal (id, user_id, producer_id, instrument, side, price, time, version,"
+        " external_id, status, payload, created_at, updated_at) VALUES"
+        " ($1, $2, 'other', 'ZZZ', 'buy', 1, $3, '9', $4, 'new', '{}', $3, $3)",
+        uuid4(),
+        rig.user,
+        T0 - timedelta(days=1),
+        HOLD,
+    )
+
+    async def let_go() -> None:
+        await tx.rollback()
+        await rig.db.pool.release(conn)
+
+    return let_go
+
+
+def hold_write_lock(rig: Rig) -> Callable[[], Awaitable[None]]:
+    """SQLite: another connection holding the database's write lock (BEGIN IMMEDIATE)."""
+    assert rig.sqlite_path is not None
+    conn = sqlite3.connect(rig.sqlite_path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+
+    async def let_go() -> None:
+        conn.rollback()
+        conn.close()
+
+    return let_go
+
+
+async def until(condition: Any, what: str) -> None:
+    """Poll a condition (a state to reach, never a timing assertion)."""
+    for _ in range(4000):
+        if await condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never reached: {what}")
+
+
+async def blocked_first_commit(
+    rig: Rig,
+) -> tuple[asyncio.Task[Signal], Callable[[], Awaitable[None]]]:
+    """Start an add that blocks inside its (lone) commit; return it and how to let it go."""
+    if rig.watcher is None:
+        let_go = hold_write_lock(rig)
+    else:
+        let_go = await hold_external_id(rig)
+    first = asyncio.create_task(rig.repo.add(signal(rig.user, external_id=HOLD), 300))
+    watcher = rig.watcher
+
+    async def first_waits() -> bool:
+        if watcher is None:  # SQLite: it cannot commit while the lock is held
+            return rig.repo.group_commit.in_flight == 1
+        state = await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE '%signal_insert_batch%'"
+        )
+        return bool(state)
+
+    await until(first_waits, "the first commit waits for the holder")
+    assert rig.repo.group_commit.in_flight == 1 and rig.commits == [1]
+    assert not first.done()
+    return first, let_go
+
+
+async def numbered_events(rig: Rig) -> list[tuple[int, UUID]]:
+    """(event id, signal id) of the user's events, in id order, once all are numbered."""
+    if rig.watcher is not None:
+        await rig.watcher.fetchval("SELECT signal_event_assign_ids($1)", rig.user)
+    rows = await rig.db.run(
+        'SELECT "id", "signal_id" FROM "signal_event" WHERE "user_id" = {} ORDER BY "id"',
+        rig.user,
+    )
+    return [(int(r["id"]), UUID(str(r["signal_id"]))) for r in rows]
+
+
+async def queued(rig: Rig, adds: list[Awaitable[Signal]]) -> list[asyncio.Task[Signal]]:
+    tasks = [asyncio.ensure_future(a) for a in adds]
+
+    async def all_waiting() -> bool:
+        return rig.repo.group_commit.waiting == len(tasks)
+
+    await until(all_waiting, f"{len(tasks)} adds queued behind the held commit")
+    return tasks
+
+
+async def xmins(rig: Rig, ids: list[UUID]) -> set[str]:
+    assert rig.watcher is not None
+    rows = await rig.watcher.fetch("SELECT xmin::text AS x FROM signal WHERE id = ANY($1)", ids)
+    assert len(rows) == len(ids)
+    return {r["x"] for r in rows}
+
+
+async def test_two_duplicates_in_one_batch_get_one_201_and_one_409(rig: Rig) -> None:
+    first, let_go = await blocked_first_commit(rig)
+    twin_a = signal(rig.user, external_id="twin", instrument="EURUSD")
+    twin_b = signal(rig.user, external_id="twin", instrument="GBPUSD", time=T0 + timedelta(days=9))
+    near_a = signal(rig.user, instrument="BTCUSD", external_id="near-a")
+    near_b = signal(
+        rig.user, instrument="BTCUSD", external_id="near-b", time=T0 + timedelta(seconds=5)
+    )
+    other = signal(rig.user, instrument="ETHUSD")
+    batch = [twin_a, twin_b, near_a, near_b, other]
+    tasks = await queued(rig, [rig.repo.add(s, 300) for s in batch])
+
+    await let_go()  # the first signal is stored
+    assert (await first).external_id == HOLD
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert rig.commits == [1, 5]  # the five went in one commit
+    assert results[0] == twin_a and results[2] == near_a and results[4] == other
+    assert isinstance(results[1], AlreadyExists)
+    assert (results[1].detail, results[1].existing_id) == (DUPLICATE_EXTERNAL_ID, str(twin_a.id))
+    assert isinstance(results[3], AlreadyExists)
+    assert (results[3].detail, results[3].existing_id) == (DUPLICATE_IN_WINDOW, str(near_a.id))
+    if rig.watcher is not None:
+        assert len(await xmins(rig, [twin_a.id, near_a.id, other.id])) == 1  # one transaction
+    assert await rig.repo.get(twin_b.id) is None and await rig.repo.get(near_b.id) is None
+    # A refused signal wrote no event; the stored ones are numbered in commit order.
+    stored_ids = [(await first).id, twin_a.id, near_a.id, other.id]
+    assert await numbered_events(rig) == list(enumerate(stored_ids, start=1))
+
+
+async def test_a_duplicate_of_the_held_signal_queued_behind_it_is_refused(rig: Rig) -> None:
+    """The batch after a commit sees that commit: dedup across batches too."""
+    first, let_go = await blocked_first_commit(rig)
+    retry = signal(rig.user, external_id=HOLD, instrument="EURUSD")
+    fresh = signal(rig.user, instrument="EURUSD", external_id="fresh", time=T0 + timedelta(hours=1))
+    tasks = await queued(rig, [rig.repo.add(retry, 300), rig.repo.add(fresh, 300)])
+    await let_go()
+    stored = await first
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert rig.commits == [1, 2]
+    assert isinstance(results[0], AlreadyExists) and results[0].existing_id == str(stored.id)
+    assert results[1] == fresh
+
+
+async def test_one_bad_signal_fails_alone(pg_rig: Rig) -> None:
+    """PostgreSQL refuses the NUL character in text: that aborts the batch's transaction,
+    and the batch is retried one signal at a time so only the bad one fails."""
+    rig = pg_rig
+    first, let_go = await blocked_first_commit(rig)
+    good_a = signal(rig.user, instrument="EURUSD")
+    bad = signal(rig.user, instrument="GBPUSD", version="nul\x00")
+    good_b = signal(rig.user, instrument="ETHUSD", external_id="good-b")
+    tasks = await queued(rig, [rig.repo.add(s, 300) for s in (good_a, bad, good_b)])
+    await let_go()
+    await first
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert results[0] == good_a and results[2] == good_b
+    assert isinstance(results[1], Exception) and not isinstance(results[1], AlreadyExists)
+    assert await rig.repo.get(good_a.id) == good_a
+    assert await rig.repo.get(good_b.id) == good_b
+    assert await rig.repo.get(bad.id) is None
+    assert len(await xmins(rig, [good_a.id, good_b.id])) == 2  # each in its own commit
+
+
+async def test_a_lone_producer_commits_one_by_one(rig: Rig) -> None:
+    """Fallback: with nobody else writing, each add is its own commit, never held back."""
+    made = [signal(rig.user, instrument="EURUSD", time=T0 + timedelta(hours=i)) for i in range(5)]
+    for s in made:
+        assert await rig.repo.add(s, 300) == s
+    assert rig.commits == [1, 1, 1, 1, 1]
+    if rig.watcher is not None:
+        assert len(await xmins(rig, [s.id for s in made])) == 5
+
+
+async def test_batches_from_many_writers_keep_every_rule(rig: Rig) -> None:
+    """60 concurrent adds over 6 dedup keys and 3 shared external_ids: exactly what one-by-one
+    would store, and some commits carried several signals."""
+    adds = []
+    for i in range(60):
+        key = i % 6
+        adds.append(
+            signal(
+                rig.user,
+                instrument=f"K{key}X",
+                time=T0 + timedelta(seconds=i),
+                external_id=f"shared-{i % 3}" if i % 10 == 0 else f"own-{i}",
+            )
+        )
+    results = await asyncio.gather(*(rig.repo.add(s, 300) for s in adds), return_exceptions=True)
+    stored = [r for r in results if isinstance(r, Signal)]
+    refused = [r for r in results if isinstance(r, AlreadyExists)]
+    assert len(stored) + len(refused) == 60
+    # One per dedup key survives (all 60 are within 300 s of each other).
+    assert sorted(s.instrument for s in stored) == [f"K{k}X" for k in range(6)]
+    stored_ids = {str(s.id) for s in stored}
+    assert {r.existing_id for r in refused} <= stored_ids
+    assert max(rig.commits) > 1 and sum(rig.commits) == 60
+
+
+async def test_commit_batch_max_1_turns_grouping_off(rig: Rig) -> None:
+    """SIGNALS_COMMIT_BATCH_MAX=1: every add is its own call, concurrently, and dedup still
+    holds (the database decides, as before group commit)."""
+    sizes: list[int] = []
+    repo = PiccoloSignalRepository(rig.db, commit_batch_max=1, on_commit=sizes.append)
+    attempts = [signal(rig.user, external_id="same") for _ in range(20)]
+    results = await asyncio.gather(*(repo.add(s, 300) for s in attempts), return_exceptions=True)
+    stored = [r for r in results if isinstance(r, Signal)]
+    refused = [r for r in results if isinstance(r, AlreadyExists)]
+    assert len(stored) == 1 and len(refused) == 19, results
+    assert {r.existing_id for r in refused} == {str(stored[0].id)}
+    assert sizes == [] and repo.group_commit.in_flight == 0  # the group was never used
