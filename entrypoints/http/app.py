@@ -19,6 +19,7 @@ from entrypoints.http.lifecycle import LifecycleController
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
+from entrypoints.http.page import PageController
 from entrypoints.http.shutdown import on_shutdown_signal
 from entrypoints.http.signals import SignalsController
 from entrypoints.http.stream import StreamController
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ChartsController,
             MediaController,
             StreamController,
+            PageController,
         ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
