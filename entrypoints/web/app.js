@@ -88,9 +88,9 @@
     return value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 8 });
   }
 
-  function signed(value, digits) {
+  function signed(value, fewest, most) {
     const text = Math.abs(value).toLocaleString("en-US", {
-      minimumFractionDigits: digits, maximumFractionDigits: Math.max(digits, 8),
+      minimumFractionDigits: fewest, maximumFractionDigits: most,
     });
     return (value > 0 ? "+" : value < 0 ? "\u2212" : "") + text;
   }
@@ -176,8 +176,8 @@
       pnl = node(
         "span",
         { className: s.pnl > 0 ? "gain" : s.pnl < 0 ? "loss" : "flat" },
-        signed(s.pnl, 2),
-        ratio === null || ratio === undefined ? null : node("small", { text: ` (${signed(ratio * 100, 2)} %)` }),
+        signed(s.pnl, 2, 8),
+        ratio === null || ratio === undefined ? null : node("small", { text: ` (${signed(ratio * 100, 2, 2)} %)` }),
       );
     }
     const cells = [

@@ -7,8 +7,10 @@ driver path is given explicitly, so Selenium Manager never looks for (or downloa
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +21,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
+
+from tests.support.signalhub import Cli, Server
+from tests.support.signals import Account, Producer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -53,7 +58,8 @@ def new_browser(width: int = 1360, height: int = 900) -> webdriver.Chrome:
         f"--window-size={width},{height}",
     ):
         options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # "performance" holds the DevTools network events: what the page really sent (headers).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
 
 
@@ -80,6 +86,41 @@ def wait_for(
 def console(browser: webdriver.Chrome) -> str:
     entries: list[dict[str, Any]] = browser.get_log("browser")
     return "\n".join(f"{e['level']}: {e['message']}" for e in entries)
+
+
+@dataclass
+class Hub:
+    """A signalhub server and the CLI on its database."""
+
+    cli: Cli
+    server: Server
+
+
+@dataclass
+class User:
+    """A user of that server with a producer of their own."""
+
+    account: Account
+    producer: Producer
+
+
+@dataclass
+class SentRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+
+
+def sent_requests(browser: webdriver.Chrome) -> list[SentRequest]:
+    """Every request the browser sent since the last call (the DevTools performance log)."""
+    found = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            request = message["params"]["request"]
+            headers = {k.lower(): str(v) for k, v in request.get("headers", {}).items()}
+            found.append(SentRequest(request["method"], request["url"], headers))
+    return found
 
 
 class ApprovalsPage:
