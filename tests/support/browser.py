@@ -8,9 +8,12 @@ driver path is given explicitly, so Selenium Manager never looks for (or downloa
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,8 +25,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
+from tests.support.lifecycle import transition
 from tests.support.signalhub import Cli, Server
-from tests.support.signals import Account, Producer
+from tests.support.signals import Account, Producer, post
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -102,6 +106,48 @@ class User:
 
     account: Account
     producer: Producer
+
+
+def send(hub: Hub, user: User, instrument: str, side: str = "buy", price: float = 100.0) -> str:
+    """A signal posted by the user's producer (SPEC §3); its id."""
+    with hub.server.client() as http:
+        answer = post(http, user.producer, {"instrument": instrument, "side": side, "price": price})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def move(hub: Hub, user: User, signal_id: str, *steps: dict[str, Any]) -> None:
+    """The signal moved through the §9 transitions `steps` over the API."""
+    with hub.server.client() as http:
+        for body in steps:
+            answer = transition(http, user.account, signal_id, body)
+            assert answer.status_code == 200, answer.text
+
+
+@contextmanager
+def another_site(html: str) -> Iterator[str]:
+    """A page served from another origin (`http://localhost:<port>/`): a site that frames ours."""
+    body = html.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterator
 import pytest
 from selenium import webdriver
 
-from tests.support.browser import ApprovalsPage, Hub, User, chromium_missing, new_browser
+from tests.support.browser import (
+    ApprovalsPage,
+    Hub,
+    User,
+    chromium_missing,
+    new_browser,
+    sent_requests,
+)
 from tests.support.databases import ENGINES, create_pg_database, drop_pg_database
 from tests.support.signalhub import Cli, base_env, launch
 from tests.support.signals import account, producer
@@ -62,10 +69,13 @@ def browser() -> Iterator[webdriver.Chrome]:
 
 @pytest.fixture
 def page(browser: webdriver.Chrome, hub: Hub) -> ApprovalsPage:
-    """The page freshly opened, with nothing in session storage."""
+    """The page freshly opened, with nothing in session storage and an empty network log."""
     opened = ApprovalsPage(browser, hub.server.url).open()
     browser.execute_script("sessionStorage.clear()")
-    return opened.open()
+    opened.open()
+    sent_requests(browser)  # what the page sent for an earlier test's token is not this test's
+    browser.get_log("browser")
+    return opened
 
 
 @pytest.fixture

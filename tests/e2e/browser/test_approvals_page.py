@@ -8,30 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from tests.support.browser import ApprovalsPage, Hub, User, sent_requests, wait_for
-from tests.support.lifecycle import trail, transition
-from tests.support.signals import post
+from tests.support.browser import ApprovalsPage, Hub, User, move, send, sent_requests, wait_for
+from tests.support.lifecycle import trail
 
 TOKEN_KEY = "signalhub.token"
-
-
-def send(hub: Hub, user: User, instrument: str, side: str = "buy", price: float = 100.0) -> str:
-    with hub.server.client() as http:
-        answer = post(http, user.producer, {"instrument": instrument, "side": side, "price": price})
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
-
-
-def move(hub: Hub, user: User, signal_id: str, *steps: dict[str, Any]) -> None:
-    with hub.server.client() as http:
-        for body in steps:
-            answer = transition(http, user.account, signal_id, body)
-            assert answer.status_code == 200, answer.text
 
 
 def test_a_token_shows_the_existing_signals_newest_first_and_stays_in_the_tab(
