@@ -39,6 +39,10 @@ class AlreadyExists(DomainError):
         self.existing_id = existing_id
 
 
+class Gone(DomainError):
+    """It existed and has ended for good, e.g. an expired share link (HTTP 410)."""
+
+
 class TooLarge(DomainError):
     """A request body over its limit (HTTP 413)."""
 

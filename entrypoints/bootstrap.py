@@ -18,7 +18,9 @@ from adapters.persistence.account_repositories import (
     PiccoloTokenRepository,
     PiccoloUserRepository,
 )
+from adapters.persistence.closed_signals import PiccoloClosedSignals
 from adapters.persistence.engine import Database
+from adapters.persistence.link_keys import PiccoloLinkKeys
 from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
@@ -46,6 +48,8 @@ from application.accounts.use_cases import (
 from application.lifecycle import ListSignalEvents, TransitionSignal
 from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, RenderChart
 from application.operations.readiness import CheckReadiness
+from application.reports import EquityReport, ReturnsReport
+from application.share_links import CreateShareLink, OpenSharedMedia, RotateLinkKey
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
 from application.stream import OpenStream, StreamHub, StreamPolicy
 from domain.media.ports import MediaStore, RenderLock
@@ -88,6 +92,12 @@ class Container:
     get_media: GetMedia
     media_stats: MediaStats
     purge_media: PurgeMedia
+    # reports and share links (SPEC §12)
+    equity_report: EquityReport
+    returns_report: ReturnsReport
+    create_share_link: CreateShareLink
+    open_shared_media: OpenSharedMedia
+    rotate_link_key: RotateLinkKey
     # stream
     stream_hub: StreamHub
     open_stream: OpenStream
@@ -151,6 +161,15 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             max_per_user=settings.stream_max_per_user,
         ),
     )
+    render_chart = RenderChart(
+        renderer,
+        media_store,
+        render_lock,
+        PrometheusMediaMetrics(metrics),
+        settings.media_max_bytes,
+    )
+    closed_signals = PiccoloClosedSignals()
+    link_keys = PiccoloLinkKeys(database)
     return Container(
         settings=settings,
         database=database,
@@ -194,16 +213,17 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             clock=clock,
         ),
         list_signal_events=ListSignalEvents(signals=signals, events=lifecycle),
-        render_chart=RenderChart(
-            renderer,
-            media_store,
-            render_lock,
-            PrometheusMediaMetrics(metrics),
-            settings.media_max_bytes,
-        ),
+        render_chart=render_chart,
         get_media=GetMedia(media_store),
         media_stats=MediaStats(media_store),
         purge_media=PurgeMedia(media_store),
+        equity_report=EquityReport(closed_signals, render_chart),
+        returns_report=ReturnsReport(closed_signals, render_chart),
+        create_share_link=CreateShareLink(link_keys, media_store, clock, secrets),
+        open_shared_media=OpenSharedMedia(
+            link_keys, media_store, clock, settings.media_ttl_seconds
+        ),
+        rotate_link_key=RotateLinkKey(link_keys, clock, secrets),
         stream_hub=stream_hub,
         open_stream=OpenStream(stream_hub, bus),
     )

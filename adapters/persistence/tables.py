@@ -90,10 +90,21 @@ class SignalEventTable(Table, tablename="signal_event"):
     note = Text(null=True, default=None)
 
 
+class MediaLinkKeyTable(Table, tablename="media_link_key"):
+    """Keys that sign share links (SPEC §12, migration 0006): the highest generation signs;
+    `valid_until` null for it, the end of the rotation grace for older ones."""
+
+    generation = Integer(primary_key=True)
+    secret = Varchar(length=128)
+    created_at = Timestamptz()
+    valid_until = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     UserTable,
     ApiTokenTable,
     ProducerTable,
     SignalTable,
     SignalEventTable,
+    MediaLinkKeyTable,
 )

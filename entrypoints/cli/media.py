@@ -1,7 +1,8 @@
-"""`signalhub media stats` and `signalhub media purge [--expired | --all] [--dry-run]` (SPEC §8).
+"""`signalhub media stats`, `signalhub media purge [--expired | --all] [--dry-run]` (SPEC §8)
+and `signalhub media rotate-link-key [--grace S]` (SPEC §12).
 
-They touch only the media store (MEDIA_DIR, or the bucket with MEDIA_STORE=s3; never the
-database), and are safe while servers run: deletions happen under the same lock as the
+stats and purge touch only the media store (MEDIA_DIR, or the bucket with MEDIA_STORE=s3;
+never the database), and are safe while servers run: deletions happen under the same lock as the
 servers' writes (on S3 a DELETE is atomic), and a download either gets the whole file or 404.
 """
 
@@ -11,8 +12,9 @@ import argparse
 from typing import Any
 
 from domain.media.ports import PurgeMode
+from domain.share_links import GRACE_DEFAULT, GRACE_MAX
 from entrypoints.bootstrap import build_container
-from entrypoints.cli.common import Verbs
+from entrypoints.cli.common import CliError, Verbs, non_negative_int, with_started_container
 from entrypoints.settings import Settings
 
 
@@ -40,6 +42,15 @@ async def cmd_media_purge(args: argparse.Namespace, settings: Settings) -> dict[
     }
 
 
+async def cmd_media_rotate_link_key(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """A new share-link key in the database: every instance signs with it at once; links
+    signed with the keys valid until now keep working for --grace seconds."""
+    if args.grace > GRACE_MAX:
+        raise CliError(f"--grace must be at most {GRACE_MAX} seconds, got {args.grace}")
+    grace = await with_started_container(settings, lambda c: c.rotate_link_key(args.grace))
+    return {"rotated": True, "grace_seconds": grace}
+
+
 def _text_stats(r: dict[str, Any]) -> str:
     return f"files: {r['files']}\nbytes: {r['bytes']}\nexpired_files: {r['expired_files']}"
 
@@ -61,3 +72,15 @@ def register(verbs: Verbs) -> None:
     which.add_argument("--expired", action="store_true", help="only expired charts (default)")
     which.add_argument("--all", action="store_true", help="every cached chart")
     purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    rotate = media.add(
+        "rotate-link-key",
+        cmd_media_rotate_link_key,
+        "new key for share links; the old one verifies for --grace seconds",
+        lambda r: f"rotated; old links work for {r['grace_seconds']} more seconds",
+    )
+    rotate.add_argument(
+        "--grace",
+        type=non_negative_int,
+        default=GRACE_DEFAULT,
+        help=f"seconds old links keep working (default {GRACE_DEFAULT})",
+    )

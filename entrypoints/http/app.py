@@ -20,10 +20,12 @@ from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
 from entrypoints.http.page import PageController
+from entrypoints.http.reports import ReportsController
+from entrypoints.http.share_links import ShareLinksController
 from entrypoints.http.shutdown import on_shutdown_signal
 from entrypoints.http.signals import SignalsController
 from entrypoints.http.stream import StreamController
-from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
+from entrypoints.routes import SHARED_MEDIA_PREFIX, TRADINGVIEW_HOOK_PREFIX
 from entrypoints.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -40,6 +42,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             LifecycleController,
             ChartsController,
             MediaController,
+            ReportsController,
+            ShareLinksController,
             StreamController,
             PageController,
         ],
@@ -77,6 +81,10 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "list_signal_events": container.list_signal_events,
         "render_chart": container.render_chart,
         "get_media": container.get_media,
+        "equity_report": container.equity_report,
+        "returns_report": container.returns_report,
+        "create_share_link": container.create_share_link,
+        "open_shared_media": container.open_shared_media,
         "open_stream": container.open_stream,
     }
     return {
@@ -98,5 +106,7 @@ def asgi_app() -> Any:
     configure_logging(settings.log_level, settings.log_format)
     container = build_container(settings)
     return RequestContextMiddleware(
-        create_app(settings, container), container.metrics, (TRADINGVIEW_HOOK_PREFIX,)
+        create_app(settings, container),
+        container.metrics,
+        (TRADINGVIEW_HOOK_PREFIX, SHARED_MEDIA_PREFIX),
     )

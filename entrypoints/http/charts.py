@@ -14,7 +14,7 @@ from domain.media.charts import ChartSpec
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
-from entrypoints.http.media import MEDIA_HEADERS_DOC, png_response
+from entrypoints.http.media import MEDIA_HEADERS_DOC, rendered_answer
 from entrypoints.http.wire.charts import CandlestickIn, ChartIn, EquityIn, HistogramIn
 from entrypoints.http.wire.decoding import decode_struct
 from entrypoints.http.wire.openapi import raw_body_operation
@@ -45,9 +45,7 @@ async def _render(
     else:
         spec = parse_chart(raw, kind)
     rendered = await render_chart(spec)
-    return png_response(
-        rendered.key.value, rendered.data, rendered.cache_hit, settings.media_ttl_seconds
-    )
+    return rendered_answer(rendered, settings.media_ttl_seconds)
 
 
 def _chart_route(path: str, kind: type[ChartIn], summary: str) -> post:

@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from application.media.use_cases import GetMedia
+from application.media.use_cases import GetMedia, RenderedChart
 from domain.identity import Caller
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.errors import error_responses
@@ -35,6 +35,29 @@ def png_response(key: str, data: bytes, hit: bool, ttl: int) -> Response[bytes]:
         media_type="image/png",
         headers=media_headers(key, hit, ttl),
     )
+
+
+def rendered_answer(
+    rendered: RenderedChart, ttl: int, if_none_match: str | None = None
+) -> Response[bytes]:
+    """A chart RenderChart gave (the chart endpoints, the reports): the PNG, or 304 when
+    If-None-Match holds its ETag (the key follows the data: an equal key is an equal image)."""
+    key, hit = rendered.key.value, rendered.cache_hit
+    if etag_matches(if_none_match, key):
+        return Response(content=b"", status_code=304, headers=media_headers(key, hit, ttl))
+    return png_response(key, rendered.data, hit, ttl)
+
+
+NOT_MODIFIED = {
+    304: ResponseSpec(
+        data_container=None,
+        description="Not modified: If-None-Match holds this media's ETag",
+        generate_examples=False,
+    )
+}
+IfNoneMatch = Annotated[
+    str | None, Parameter(header="If-None-Match", description='"<key>" from ETag')
+]
 
 
 def media_headers(key: str, hit: bool, ttl: int) -> dict[str, str]:
@@ -70,14 +93,7 @@ class MediaController(Controller):
         summary="A cached chart by its key",
         media_type="image/png",
         security=SECURITY,
-        responses={
-            304: ResponseSpec(
-                data_container=None,
-                description="Not modified: If-None-Match holds this media's ETag",
-                generate_examples=False,
-            ),
-            **error_responses(401, 404),
-        },
+        responses={**NOT_MODIFIED, **error_responses(401, 404)},
         response_description="The cached PNG (304 when If-None-Match holds its ETag)",
         response_headers=MEDIA_HEADERS_DOC,
     )
@@ -87,9 +103,7 @@ class MediaController(Controller):
         caller: Caller,
         get_media: GetMedia,
         settings: Settings,
-        if_none_match: Annotated[
-            str | None, Parameter(header="If-None-Match", description='"<key>" from ETag')
-        ] = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[Any]:
         opened = await get_media(key)  # NotFound for malformed/unknown/expired
         ttl = settings.media_ttl_seconds

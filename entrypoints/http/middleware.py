@@ -1,8 +1,9 @@
 """Outermost ASGI layer: request id, one access log line per request, HTTP metrics.
 
 It wraps the whole Litestar app, so it sees every response, including 404s for unknown routes.
-Paths under a secret prefix (the TradingView hook: its token is in the URL) are logged as their
-route template, never as sent; the `route` label is always a template or "unmatched".
+Paths under a secret prefix (the TradingView hook: its token is in the URL; share links under
+/m/) are logged as their route template, never as sent; no query string is ever logged (a
+share link's signature is in it); the `route` label is always a template or "unmatched".
 """
 
 from __future__ import annotations

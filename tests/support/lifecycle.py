@@ -1,4 +1,5 @@
-"""Transitions against a running signalhub (SPEC §9), and requests released all at once."""
+"""Transitions against a running signalhub (SPEC §9), closed signals, and requests released
+all at once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.support.signalhub import Server
-from tests.support.signals import SIGNALS, Account
+from tests.support.signals import SIGNALS, Account, Producer, post
 
 
 def transition(
@@ -55,3 +56,34 @@ def at_once(
     finally:
         for client in clients:
             client.close()
+
+
+def closed_signal(
+    http: httpx.Client,
+    owner: Account,
+    relay: Producer,
+    *,
+    instrument: str,
+    side: str,
+    fill: float,
+    exit_price: float,
+    executed_at: str | None = None,
+    closed_at: str | None = None,
+) -> dict[str, Any]:
+    """A signal taken through new -> approved -> executed (fill) -> closed (exit); the signal
+    as closed. `relay` should have time-window dedup off (`--dedup-window 0`)."""
+    created = post(http, relay, {"instrument": instrument, "side": side, "price": fill})
+    assert created.status_code == 201, created.text
+    sid = created.json()["id"]
+    steps: list[dict[str, Any]] = [
+        {"to": "approved"},
+        {"to": "executed", "price": fill, **({"at": executed_at} if executed_at else {})},
+        {"to": "closed", "price": exit_price, **({"at": closed_at} if closed_at else {})},
+    ]
+    answer = None
+    for step in steps:
+        answer = transition(http, owner, sid, step)
+        assert answer.status_code == 200, answer.text
+    assert answer is not None
+    closed: dict[str, Any] = answer.json()
+    return closed

@@ -8,6 +8,7 @@ document with the struct's fields (msgspec.inspect), not by reading the message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -135,3 +136,22 @@ def _tagged_variant(union: mi.UnionType, node: dict[str, Any]) -> mi.Type:
         ):
             return variant
     return union
+
+
+def convert_query(params: Mapping[str, Sequence[str]], kind: type[S]) -> S:
+    """Query parameters (each name -> every value given) -> a wire struct whose fields are the
+    parameters; numbers and times are read from their text (msgspec's lax mode). A parameter
+    given twice, or breaking its field's rule, is InvalidInput naming it; unknown ones are
+    ignored."""
+    single: dict[str, str] = {}
+    for name, values in params.items():
+        if len(values) > 1:
+            raise InvalidInput(name, "give it once")
+        single[name] = values[0]
+    try:
+        converted: S = msgspec.convert(single, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        detail, at, where = str(exc).rpartition(_AT)
+        path = parse_path(where.removesuffix("`")) if at else []
+        raise InvalidInput(format_path(path) or "query", detail if at else str(exc)) from None
+    return converted

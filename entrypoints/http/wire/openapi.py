@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.enums import ParamType
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    Operation,
+    Parameter,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
 _DEFS = "#/$defs/"
@@ -21,11 +28,11 @@ _RENAMED = {"not": "schema_not"}
 
 
 def raw_body_operation(
-    kind: object, description: str, *, text_plain: str | None = None
+    kind: object, description: str, *, text_plain: str | None = None, required: bool = True
 ) -> type[Operation]:
     """An Operation class (for a route's `operation_class`) whose JSON body is `kind` (a msgspec
     type: a Struct, or a union of them, e.g. tagged); with `text_plain`, the body may also come
-    as `text/plain` (described by that text)."""
+    as `text/plain` (described by that text); `required=False`: an empty body is allowed."""
     content = {"application/json": OpenAPIMediaType(schema=struct_schema(kind))}
     if text_plain is not None:
         text = Schema(type=OpenAPIType.STRING, description=text_plain)
@@ -34,7 +41,9 @@ def raw_body_operation(
     @dataclass
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(required=True, description=description, content=content)
+            self.request_body = RequestBody(
+                required=required, description=description, content=content
+            )
 
     return RawBodyOperation
 
@@ -73,3 +82,30 @@ def _schema(node: dict[str, Any], defs: dict[str, Any]) -> Schema:
 
 def _snake_case(key: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def query_operation(kind: type[msgspec.Struct]) -> type[Operation]:
+    """An Operation class whose query parameters are the fields of `kind` (a msgspec Struct
+    read with decoding.convert_query): their schemas are the fields' JSON Schema, so the
+    constraints are written once, in the struct."""
+    document = msgspec.json.schema(kind)
+    defs = document.get("$defs", {})
+    shape = defs[document["$ref"].removeprefix(_DEFS)]
+    required = set(shape.get("required", []))
+    parameters = [
+        Parameter(
+            name=name,
+            param_in=ParamType.QUERY.value,
+            required=name in required,
+            description=field.get("description"),
+            schema=_schema({k: v for k, v in field.items() if k != "description"}, defs),
+        )
+        for name, field in shape["properties"].items()
+    ]
+
+    @dataclass
+    class QueryOperation(Operation):
+        def __post_init__(self) -> None:
+            self.parameters = [*(self.parameters or []), *parameters]
+
+    return QueryOperation
