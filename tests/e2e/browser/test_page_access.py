@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.support.browser import (
@@ -180,7 +181,7 @@ def test_the_browser_runs_no_inline_script_and_refuses_to_frame_the_page(
         wait_for(page.browser, logged("frame-ancestors 'none'"), "framing refused")
 
 
-def test_signals_in_every_status(
+def test_signals_in_every_status_and_the_equity_report(
     page: ApprovalsPage, hub: Hub, fresh_user: Callable[[], User], tmp_path: Path
 ) -> None:
     user = fresh_user()
@@ -210,6 +211,16 @@ def test_signals_in_every_status(
         "executed", "new", "approved", "rejected", "cancelled", "closed", "closed", "closed",
     ]  # fmt: skip
 
+    report = wait_for(
+        page.browser,
+        lambda: page.browser.execute_script(
+            "const i = document.getElementById('report');"
+            "return !i.hidden && i.complete && i.naturalWidth > 0 ? [i.src, i.naturalWidth] : null"
+        ),
+        "the equity report is shown",
+    )
+    assert report[0].startswith("blob:") and report[1] == 1200
+    assert "3 closed signals" in page.browser.find_element(By.ID, "report-note").text
     assert "Content Security Policy" not in console(page.browser)
 
     shot = tmp_path / "approvals-page.png"
