@@ -134,6 +134,8 @@ def test_approve_changes_the_row_and_the_trail_has_the_event_then_execute_and_cl
     cells = page.cells(signal)
     assert cells[4:7] == ["closed", "1,955.00 → 1,965.00", "+10.00 (+0.51 %)"]
     assert page.row(signal).find_elements(By.TAG_NAME, "button") == []
+    note = page.browser.find_element(By.ID, "report-note")
+    wait_for(page.browser, lambda: "at least two closed signals" in note.text, "the report's 422")
     with hub.server.client() as http:
         assert [e["to"] for e in trail(http, user.account, signal)] == [
             "new",
