@@ -196,19 +196,18 @@ def ensure_chromium() -> None:
     say(f"installing {' '.join(BROWSER_PACKAGES)} with apt-get for the browser tests")
     started = time.monotonic()
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
-    installed = (
-        subprocess.call([apt_get, "-qq", "update"], **quiet) == 0
-        and subprocess.call(
-            [apt_get, "-qq", "install", "-y", *BROWSER_PACKAGES],
-            **quiet,
+    for step in (["update"], ["install", "-y", *BROWSER_PACKAGES]):
+        done = subprocess.run(
+            [apt_get, "-qq", *step], env=env, capture_output=True, text=True, check=False
         )
-        == 0
-    )
-    if installed and CHROMEDRIVER.exists():
-        say(f"installed {' '.join(BROWSER_PACKAGES)} in {time.monotonic() - started:.0f}s")
-    else:
-        say("apt-get could not install Chromium: the browser tests will skip")
+        if done.returncode != 0:
+            last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-3:]
+            say(f"apt-get {step[0]} failed: the browser tests will skip; " + " | ".join(last))
+            return
+    if not CHROMEDRIVER.exists():
+        say(f"apt-get installed the packages but {CHROMEDRIVER} is missing: browser tests skip")
+        return
+    say(f"installed {' '.join(BROWSER_PACKAGES)} in {time.monotonic() - started:.0f}s")
 
 
 def test(pytest_args: list[str]) -> int:
