@@ -1,5 +1,6 @@
 """SPEC §13, black-box: two `signalhub serve` processes, one PostgreSQL database, one bucket on
-a real S3-compatible server (SeaweedFS), and the CLI pointed at the same bucket."""
+a real S3-compatible server (SeaweedFS), and the CLI pointed at the same bucket; share links
+(SPEC §12) made on one host work on the other."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from tests.support.charts import candle_body, histogram_body
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.s3server import S3Server
+from tests.support.share_links import Link
 from tests.support.signalhub import Cli, Server, base_env, free_port, launch, media_counters
 
 
@@ -120,6 +122,33 @@ def test_a_chart_rendered_on_one_host_downloads_from_the_other(hosts: Hosts) -> 
     assert (again.headers["X-Cache"], again.content) == ("HIT", made.content)
     assert unchanged.status_code == 304
     assert counters(hosts.b)["media_render_total"] == before["media_render_total"]
+
+
+def test_a_share_link_made_on_one_host_works_on_the_other(hosts: Hosts) -> None:
+    with hosts.a.client(headers=hosts.auth) as http:
+        made = http.post("/api/v1/charts/histogram", json=histogram_body(120, bins=9))
+    assert made.status_code == 200, made.text
+    key = made.headers["X-Media-Key"]
+    # Both hosts make a link at once: the first one needs the signing key, made once in the
+    # shared database, so each host's link verifies on the other.
+    path = f"/api/v1/media/{key}/links"
+    made_links = post_at_once([hosts.a, hosts.b], path, {"expires_in": 600}, hosts.auth)
+    assert [r.status_code for r in made_links] == [201, 201], [r.text for r in made_links]
+    on_a, on_b = (Link.of(r.json()["url"]) for r in made_links)
+    for link, server in ((on_a, hosts.b), (on_b, hosts.a)):
+        with server.client() as http:  # no token
+            got = http.get(link.path, params=link.params)
+            assert got.status_code == 200, got.text
+            assert got.content == made.content
+            assert got.headers["Referrer-Policy"] == "no-referrer"
+            assert got.headers["Cache-Control"].startswith("public, max-age=")
+            forged = http.get(link.path, params={**link.params, "exp": str(int(link.exp) + 1)})
+            assert forged.status_code == 403
+    # A rotation from the CLI with no grace is seen by both hosts at once.
+    assert hosts.cli.json("media", "rotate-link-key", "--grace", "0")["grace_seconds"] == 0
+    for server in (hosts.a, hosts.b):
+        with server.client() as http:
+            assert http.get(on_a.path, params=on_a.params).status_code == 403
 
 
 def test_readyz_is_503_when_the_bucket_is_missing_or_unreachable(

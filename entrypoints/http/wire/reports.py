@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated, TypeVar
 
 import msgspec
@@ -20,6 +19,7 @@ from domain.signals.rules import (
     INSTRUMENT_MIN_LENGTH,
     INSTRUMENT_PATTERN,
     normalise_instrument,
+    parse_rfc3339,
 )
 from entrypoints.http.wire.charts import Bins, Height, Width
 
@@ -40,12 +40,21 @@ Instrument = Annotated[
         description="Only this instrument's closed signals (case-insensitive)",
     ),
 ]
+# Text checked by the domain's RFC 3339 parser (as on `GET /api/v1/signals`): msgspec's lax
+# mode would also read a number as unix seconds.
 Since = Annotated[
-    datetime,
-    Meta(tz=True, description="RFC 3339 with an offset: signals closed at or after it"),
+    str,
+    Meta(
+        description="RFC 3339 with an offset: signals closed at or after it",
+        extra_json_schema={"format": "date-time"},
+    ),
 ]
 Until = Annotated[
-    datetime, Meta(tz=True, description="RFC 3339 with an offset: signals closed before it")
+    str,
+    Meta(
+        description="RFC 3339 with an offset: signals closed before it",
+        extra_json_schema={"format": "date-time"},
+    ),
 ]
 Start = Annotated[
     float,
@@ -63,8 +72,8 @@ class ReportQuery(msgspec.Struct):
     def to_request(self) -> ReportRequest:
         return ReportRequest(
             instrument=_given(self.instrument, normalise_instrument),
-            since=None if isinstance(self.since, msgspec.UnsetType) else self.since,
-            until=None if isinstance(self.until, msgspec.UnsetType) else self.until,
+            since=_given(self.since, lambda t: parse_rfc3339(t, "since")),
+            until=_given(self.until, lambda t: parse_rfc3339(t, "until")),
             width=_given(self.width, int),
             height=_given(self.height, int),
         )

@@ -5,7 +5,8 @@ Two things the CLI cannot do by itself:
 - Sign `POST /api/v1/signals` as a producer does (HMAC-SHA256 over the exact body bytes):
   `before_call` serialises the generated body once, signs those bytes and sends exactly them.
   Every other `{signal_id}` case names one of the run's real signals (and every other
-  `{key}` a real chart), so transitions, trails and downloads get past the 404.
+  `{key}` a real chart, every other `/m/{file}` case a real share link: file, exp and sig),
+  so transitions, trails, downloads and shared charts get past the 404 / 403.
 - Accept the few refusals the OpenAPI document states in words because JSON Schema cannot
   say them (docs/reliability.md, "The strict schemathesis run"). `filter_failure` drops a
   "schema-valid request rejected" failure only when the operation, the status and the
@@ -22,6 +23,7 @@ import re
 import time
 from itertools import count
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 from schemathesis.openapi.checks import RejectedPositiveData
@@ -31,6 +33,8 @@ SECRET = os.environ.get("SIGNALHUB_FUZZ_SECRET", "")
 SIGNAL_IDS = [i for i in os.environ.get("SIGNALHUB_FUZZ_SIGNAL_IDS", "").split(",") if i]
 MEDIA_KEY = os.environ.get("SIGNALHUB_FUZZ_MEDIA_KEY", "")
 TRADINGVIEW_TOKEN = os.environ.get("SIGNALHUB_FUZZ_TRADINGVIEW_TOKEN", "")
+# "/m/<key>.png?exp=<unix>&sig=<base64url>" made by the test (SPEC §12)
+SHARE_LINK = urlsplit(os.environ.get("SIGNALHUB_FUZZ_SHARE_LINK", ""))
 INGEST = "POST /api/v1/signals"
 INGEST_AT_PRODUCER = "POST /api/v1/producers/{producer_id}/signals"
 TRADINGVIEW = "POST /api/v1/hooks/tradingview/{token}"
@@ -64,6 +68,9 @@ DOCUMENTED_REFUSALS: dict[str, list[Refusal]] = {
         (422, ANY, ANY),
     ],
     "POST /api/v1/charts/histogram": [(400, re.compile(r"title"), _TEXT), (422, ANY, ANY)],
+    # 422: fewer than 2 of the caller's closed signals match the filters (SPEC §12)
+    "GET /api/v1/reports/equity.png": [(422, ANY, ANY)],
+    "GET /api/v1/reports/returns.png": [(422, ANY, ANY)],
     # `at` not before the previous state's time nor in the future; a note without NUL;
     # 412 when If-Match was sent and names another revision.
     "POST /api/v1/signals/{signal_id}/transitions": [
@@ -90,6 +97,13 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         parameters["producer_id"] = PRODUCER_ID
     if "token" in parameters and TRADINGVIEW_TOKEN and turn % 2 == 0:
         parameters["token"] = TRADINGVIEW_TOKEN
+    # Only schema-valid cases get the real link: a negative case (e.g. unknown query
+    # parameters) must keep its generated, unsigned exp/sig and be refused.
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if "file" in parameters and SHARE_LINK.path and positive and turn % 2 == 0:
+        parameters["file"] = SHARE_LINK.path.rsplit("/", 1)[1]
+        real = {name: values[0] for name, values in parse_qs(SHARE_LINK.query).items()}
+        case.query = {**(case.query or {}), **real}
     if case.operation.label not in SIGNED or not SECRET:
         return
     sent = case.as_transport_kwargs()

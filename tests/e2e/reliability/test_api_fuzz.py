@@ -121,6 +121,10 @@ def test_the_document_lists_every_endpoint(operations: list[Any]) -> None:
         "POST /api/v1/charts/equity",
         "POST /api/v1/charts/histogram",
         "GET /api/v1/media/{key}",
+        "GET /api/v1/reports/equity.png",
+        "GET /api/v1/reports/returns.png",
+        "POST /api/v1/media/{key}/links",
+        "GET /m/{file}",
     } <= labels
 
 

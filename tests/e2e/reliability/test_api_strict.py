@@ -4,7 +4,8 @@
 types, response schemas and headers, the `Allow` header, missing headers, ignored auth,
 stateful links ...) as a user would run it: a server process on SQLite, a bearer token, a
 producer whose secret the hooks (schemathesis_hooks.py) sign ingestion with, real signals and
-a real chart for the `{signal_id}` and `{key}` operations. The only failures the hooks drop
+a real chart for the `{signal_id}` and `{key}` operations, two closed signals for the reports
+and a real share link for `/m/{file}`. The only failures the hooks drop
 are the documented refusals JSON Schema cannot state (docs/reliability.md); the one operation
 left out is the endless SSE stream (SPEC §10), whose refusals test_api_fuzz.py covers.
 """
@@ -17,8 +18,9 @@ import sys
 from pathlib import Path
 
 from tests.support.charts import histogram_body
+from tests.support.lifecycle import closed_signal
 from tests.support.signalhub import Cli, base_env, launch
-from tests.support.signals import XAU, Producer, post
+from tests.support.signals import XAU, Account, Producer, post
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
@@ -33,6 +35,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
     producer = cli.json(
         "producers", "create", "strict-relay", "--user", user["user_id"], "--tradingview"
     )
+    closer = cli.json("producers", "create", "strict-closer", "--user", user["user_id"])
     server = launch(cli, env={"RENDER_WORKERS": "2"})
     try:
         relay = Producer(producer["producer_id"], producer["secret"])
@@ -44,9 +47,23 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
             ]
             chart = http.post("/api/v1/charts/histogram", json=histogram_body(50), headers=auth)
             assert chart.status_code == 200, chart.text
+            # The reports need two closed signals (SPEC §12) to draw rather than answer 422.
+            owner = Account(user["user_id"], user["token"])
+            for i, (fill, exit_price) in enumerate(((100.0, 104.0), (50.0, 48.5))):
+                closed_signal(
+                    http, owner, Producer(closer["producer_id"], closer["secret"]),
+                    instrument=f"CLOSED{i}", side="buy", fill=fill, exit_price=exit_price,
+                )  # fmt: skip
+            key = chart.headers["x-media-key"]
+            link = http.post(f"/api/v1/media/{key}/links", json={}, headers=auth)
+            assert link.status_code == 201, link.text
             # OPTIONS names every documented method of its path (litestar#4169 on GET+POST)
             for path, methods in http.get("/schema/openapi.json").json()["paths"].items():
-                concrete = path.replace("{signal_id}", ids[0]).replace("{key}", "0" * 64)
+                concrete = (
+                    path.replace("{signal_id}", ids[0])
+                    .replace("{key}", "0" * 64)
+                    .replace("{file}", "0" * 64 + ".png")
+                )
                 allow = http.options(concrete).headers["allow"]
                 expected = {m.upper() for m in methods} | {"OPTIONS"}
                 assert set(allow.split(", ")) == expected, (path, allow)
@@ -56,7 +73,8 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
             "SIGNALHUB_FUZZ_PRODUCER_ID": producer["producer_id"],
             "SIGNALHUB_FUZZ_SECRET": producer["secret"],
             "SIGNALHUB_FUZZ_SIGNAL_IDS": ",".join(ids),
-            "SIGNALHUB_FUZZ_MEDIA_KEY": chart.headers["x-media-key"],
+            "SIGNALHUB_FUZZ_MEDIA_KEY": key,
+            "SIGNALHUB_FUZZ_SHARE_LINK": link.json()["url"],
             "SIGNALHUB_FUZZ_TRADINGVIEW_TOKEN": producer["tradingview_url"].rsplit("/", 1)[1],
         }
         done = subprocess.run(
@@ -89,7 +107,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
         )
         report = done.stdout + done.stderr
         assert done.returncode == 0, report
-        assert "14 selected / 15 total" in report, report
+        assert "18 selected / 19 total" in report, report
         print("\n" + report[report.find("SUMMARY") :])
     finally:
         server.stop()
