@@ -44,7 +44,9 @@ SECURITY_HEADERS = {
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
-    "app.js": "text/javascript; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",  # an ES module importing the two below
+    "rows.js": "text/javascript; charset=utf-8",
+    "sse.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 

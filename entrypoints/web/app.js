@@ -1,638 +1,425 @@
-// The approvals page (SPEC §14). Plain script, no build step, no third-party code.
+// The approvals page (SPEC §14): an ES module, no build step, no third-party code.
 // Decisions (token handling, the CSP, how the stream is read): docs/approvals-page.md.
-"use strict";
+import { VERB, describe, flash, newerFirst, renderRow } from "./rows.js";
+import { readEvents } from "./sse.js";
 
-(() => {
-  const TOKEN_KEY = "signalhub.token";
-  const PAGE_SIZE = 100;
-  // A Last-Event-ID past the user's newest event means "from the newest" (docs/stream.md).
-  const FROM_NEWEST = "9223372036854775807";
-  const STALL_MS = 50000; // no byte (not even the 15 s `: ping`) for this long: reconnect
-  const REPORT_QUERY = "?start=10000&width=1200&height=520";
-  const ACTIONS = {
-    new: [
-      { to: "approved", label: "Approve" },
-      { to: "rejected", label: "Reject" },
-      { to: "cancelled", label: "Cancel" },
-    ],
-    approved: [
-      { to: "executed", label: "Execute", price: "Fill price" },
-      { to: "cancelled", label: "Cancel" },
-    ],
-    executed: [{ to: "closed", label: "Close", price: "Exit price" }],
-  };
-  const DONE = {
-    approved: "approved", rejected: "rejected", cancelled: "cancelled",
-    executed: "executed", closed: "closed",
-  };
-  const VERB = {
-    approved: "approve", rejected: "reject", cancelled: "cancel",
-    executed: "execute", closed: "close",
-  };
+const TOKEN_KEY = "signalhub.token";
+const PAGE_SIZE = 100;
+// A Last-Event-ID past the user's newest event means "from the newest" (docs/stream.md).
+const FROM_NEWEST = "9223372036854775807";
+const STALL_MS = 50000; // no byte (not even the 15 s `: ping`) for this long: reconnect
+const REPORT_QUERY = "?start=10000&width=1200&height=520";
+const $ = (id) => document.getElementById(id);
+const el = {
+  form: $("login"), token: $("token"), disconnect: $("disconnect"),
+  connection: $("connection"), message: $("message"),
+  panel: $("signals-panel"), rows: $("rows"), count: $("count"), empty: $("empty"),
+  more: $("more"), reportPanel: $("report-panel"), report: $("report"),
+  reportNote: $("report-note"),
+};
 
-  const $ = (id) => document.getElementById(id);
-  const el = {
-    form: $("login"), token: $("token"), disconnect: $("disconnect"),
-    connection: $("connection"), message: $("message"),
-    panel: $("signals-panel"), rows: $("rows"), count: $("count"), empty: $("empty"),
-    more: $("more"), reportPanel: $("report-panel"), report: $("report"),
-    reportNote: $("report-note"),
-  };
+const state = {
+  gen: 0, // bumped on every (re)connect and sign-out: older loops and answers stop
+  token: null,
+  signals: new Map(), // id -> the newest signal object seen (highest revision)
+  rows: new Map(), // id -> <tr>
+  notes: new Map(), // id -> {text, kind}: the outcome of the last action on that row
+  busy: new Set(), // ids with a transition in flight
+  total: 0,
+  pages: 0,
+  lastEventId: null,
+  abort: null,
+  reportUrl: null,
+  reportTimer: null,
+};
 
-  const state = {
-    gen: 0, // bumped on every (re)connect and sign-out: older loops and answers stop
-    token: null,
-    signals: new Map(), // id -> the newest signal object seen (highest revision)
-    rows: new Map(), // id -> <tr>
-    notes: new Map(), // id -> {text, kind}: the outcome of the last action on that row
-    busy: new Set(), // ids with a transition in flight
-    total: 0,
-    pages: 0,
-    lastEventId: null,
-    abort: null,
-    reportUrl: null,
-    reportTimer: null,
-  };
+// What a row needs to draw itself and act (rows.js).
+const view = {
+  busy: state.busy,
+  notes: state.notes,
+  act: (id, action, input) => transition(id, action, input),
+};
 
-  // ---------- HTTP: the token only ever goes into the Authorization header ----------
+// ---------- HTTP: the token only ever goes into the Authorization header ----------
 
-  function api(path, init = {}) {
-    const headers = new Headers(init.headers || {});
-    headers.set("Authorization", `Bearer ${state.token}`);
-    return fetch(path, {
-      ...init,
-      headers,
-      cache: "no-store",
-      credentials: "omit",
-      referrerPolicy: "no-referrer",
-    });
+function api(path, init = {}) {
+  const headers = new Headers(init.headers || {});
+  headers.set("Authorization", `Bearer ${state.token}`);
+  return fetch(path, {
+    ...init,
+    headers,
+    cache: "no-store",
+    credentials: "omit",
+    referrerPolicy: "no-referrer",
+  });
+}
+
+async function detail(response) {
+  try {
+    const body = await response.json();
+    return body && typeof body === "object" ? body : {};
+  } catch {
+    return {};
   }
+}
 
-  async function detail(response) {
-    try {
-      const body = await response.json();
-      return body && typeof body === "object" ? body : {};
-    } catch {
-      return {};
-    }
-  }
+// ---------- messages ----------
 
-  // ---------- formatting ----------
+function showMessage(text, kind = "error") {
+  el.message.textContent = text;
+  el.message.dataset.kind = kind;
+  el.message.hidden = !text;
+}
 
-  function utc(text) {
-    const when = new Date(text);
-    return Number.isNaN(when.getTime()) ? text : when.toISOString().slice(0, 19).replace("T", " ");
-  }
+function setConnection(stateName, text) {
+  el.connection.dataset.state = stateName;
+  el.connection.textContent = text;
+}
 
-  function number(value) {
-    return value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 8 });
-  }
+// ---------- rows ----------
 
-  function signed(value, fewest, most) {
-    const text = Math.abs(value).toLocaleString("en-US", {
-      minimumFractionDigits: fewest, maximumFractionDigits: most,
-    });
-    return (value > 0 ? "+" : value < 0 ? "\u2212" : "") + text;
-  }
-
-  function describe(s) {
-    return `${s.instrument} ${s.side} ${number(s.price)}`;
-  }
-
-  function node(tag, attrs = {}, ...children) {
-    const made = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "className") made.className = value;
-      else if (key === "text") made.textContent = value;
-      else made.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) made.append(child);
-    }
-    return made;
-  }
-
-  // ---------- messages ----------
-
-  function showMessage(text, kind = "error") {
-    el.message.textContent = text;
-    el.message.dataset.kind = kind;
-    el.message.hidden = !text;
-  }
-
-  function setConnection(stateName, text) {
-    el.connection.dataset.state = stateName;
-    el.connection.textContent = text;
-  }
-
-  // ---------- rows ----------
-
-  function newerFirst(a, b) {
-    if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
-    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-  }
-
-  function place(tr, s) {
-    for (const other of el.rows.children) {
-      const shown = state.signals.get(other.dataset.id);
-      if (other !== tr && shown && newerFirst(s, shown) < 0) {
-        el.rows.insertBefore(tr, other);
-        return true;
-      }
-    }
-    if (state.pages * PAGE_SIZE >= state.total || !el.rows.lastChild) {
-      el.rows.append(tr);
+function place(tr, s) {
+  for (const other of el.rows.children) {
+    const shown = state.signals.get(other.dataset.id);
+    if (other !== tr && shown && newerFirst(s, shown) < 0) {
+      el.rows.insertBefore(tr, other);
       return true;
     }
-    return false; // older than every loaded row while older pages exist: "Load older" has it
   }
-
-  function focusKey() {
-    const active = document.activeElement;
-    const tr = active && active.closest ? active.closest("tr[data-id]") : null;
-    return tr ? { id: tr.dataset.id, key: active.dataset.key || null } : null;
-  }
-
-  function restoreFocus(tr, remembered) {
-    if (!remembered || remembered.id !== tr.dataset.id) return;
-    const same = remembered.key && tr.querySelector(`[data-key="${remembered.key}"]`);
-    const target = same || tr.querySelector("button, input") || tr.querySelector(".status");
-    if (target) target.focus();
-  }
-
-  function renderRow(tr, s) {
-    const remembered = focusKey();
-    const typed = new Map();
-    for (const input of tr.querySelectorAll("input[data-key]")) typed.set(input.dataset.key, input.value);
-
-    const fillExit = [s.executed_price, s.closed_price]
-      .filter((v) => v !== null && v !== undefined)
-      .map(number)
-      .join(" \u2192 ");
-    let pnl = null;
-    if (s.pnl !== null && s.pnl !== undefined) {
-      const ratio = s["return"];
-      pnl = node(
-        "span",
-        { className: s.pnl > 0 ? "gain" : s.pnl < 0 ? "loss" : "flat" },
-        signed(s.pnl, 2, 8),
-        ratio === null || ratio === undefined ? null : node("small", { text: ` (${signed(ratio * 100, 2, 2)} %)` }),
-      );
-    }
-    const cells = [
-      node("td", {}, node("time", { datetime: s.time, text: utc(s.time) })),
-      node("td", { className: "instrument", text: s.instrument }),
-      node("td", {}, node("span", { className: `side side-${s.side}`, text: s.side })),
-      node("td", { className: "num", text: number(s.price) }),
-      node("td", {}, node("span", {
-        className: `status status-${s.status}`, tabindex: "-1", text: s.status,
-      })),
-      node("td", { className: "num", text: fillExit || "\u2014" }),
-      node("td", { className: "num" }, pnl || "\u2014"),
-      node("td", { className: "actions" }, actionsFor(s, typed)),
-    ];
-    tr.replaceChildren(...cells);
-    tr.dataset.status = s.status;
-    tr.setAttribute("aria-busy", state.busy.has(s.id) ? "true" : "false");
-    restoreFocus(tr, remembered);
-  }
-
-  function actionsFor(s, typed) {
-    const box = node("div", { className: "action-box" });
-    const choices = ACTIONS[s.status] || [];
-    if (!choices.length) box.append(node("span", { className: "final", text: "final" }));
-    for (const action of choices) {
-      const group = node("div", { className: "action" });
-      let input = null;
-      if (action.price) {
-        const inputId = `price-${s.id}-${action.to}`;
-        const key = `price-${action.to}`;
-        const prefill = action.to === "executed" ? String(s.price) : "";
-        input = node("input", {
-          id: inputId, type: "number", step: "any", min: "0", inputmode: "decimal",
-          required: true, "data-key": key, className: "price",
-          placeholder: action.to === "closed" && s.executed_price ? String(s.executed_price) : null,
-        });
-        input.value = typed.has(key) ? typed.get(key) : prefill;
-        group.append(
-          node("label", { for: inputId },
-            action.price, node("span", { className: "visually-hidden", text: ` for ${describe(s)}` })),
-          input,
-        );
-        input.addEventListener("keydown", (event) => {
-          if (event.key === "Enter") {
-            event.preventDefault();
-            transition(s.id, action, input);
-          }
-        });
-      }
-      const button = node("button", {
-        type: "button", "data-key": `do-${action.to}`, "data-to": action.to,
-        className: action.to === "approved" || action.to === "executed" || action.to === "closed" ? "primary" : "secondary",
-        "aria-label": `${action.label} ${describe(s)}`, text: action.label,
-        // not `disabled`: that would drop the keyboard focus while the request runs
-        "aria-disabled": state.busy.has(s.id) ? "true" : null,
-      });
-      button.addEventListener("click", () => transition(s.id, action, input));
-      group.append(button);
-      box.append(group);
-    }
-    const note = state.notes.get(s.id);
-    if (note) box.append(node("p", { className: `row-note row-note-${note.kind}`, text: note.text }));
-    return box;
-  }
-
-  function upsert(s) {
-    const known = state.signals.get(s.id);
-    if (known && known.revision >= s.revision) return false;
-    state.signals.set(s.id, s);
-    let tr = state.rows.get(s.id);
-    if (!tr) {
-      tr = node("tr", { "data-id": s.id });
-      if (!place(tr, s)) {
-        state.signals.delete(s.id);
-        return false;
-      }
-      state.rows.set(s.id, tr);
-    }
-    renderRow(tr, s);
-    if (known) flash(tr);
+  if (state.pages * PAGE_SIZE >= state.total || !el.rows.lastChild) {
+    el.rows.append(tr);
     return true;
   }
+  return false; // older than every loaded row while older pages exist: "Load older" has it
+}
 
-  function flash(tr) {
-    tr.classList.remove("changed");
-    void tr.offsetWidth; // restart the animation
-    tr.classList.add("changed");
-  }
-
-  function refreshCounts() {
-    const shown = state.rows.size;
-    el.count.textContent = shown === state.total
-      ? `${state.total} signal${state.total === 1 ? "" : "s"}`
-      : `${shown} of ${state.total} signals`;
-    el.empty.hidden = shown > 0;
-    el.more.hidden = state.pages * PAGE_SIZE >= state.total;
-  }
-
-  // ---------- transitions (SPEC §9), each with If-Match ----------
-
-  async function transition(id, action, input) {
-    const s = state.signals.get(id);
-    if (!s || state.busy.has(id)) return;
-    const gen = state.gen;
-    const body = { to: action.to };
-    if (action.price) {
-      const text = input.value.trim();
-      const price = Number(text);
-      if (!text || !Number.isFinite(price) || price <= 0) {
-        note(id, `Enter the ${action.price.toLowerCase()} (a number above 0) to ${VERB[action.to]}.`, "error");
-        input.focus();
-        return;
-      }
-      body.price = price;
+function upsert(s) {
+  const known = state.signals.get(s.id);
+  if (known && known.revision >= s.revision) return false;
+  state.signals.set(s.id, s);
+  let tr = state.rows.get(s.id);
+  if (!tr) {
+    tr = document.createElement("tr");
+    tr.dataset.id = s.id;
+    if (!place(tr, s)) {
+      state.signals.delete(s.id);
+      return false;
     }
-    state.busy.add(id);
-    state.notes.delete(id);
-    renderRow(state.rows.get(id), s);
-    let response;
+    state.rows.set(s.id, tr);
+  }
+  renderRow(tr, s, view);
+  if (known) flash(tr);
+  return true;
+}
+
+function refreshCounts() {
+  const shown = state.rows.size;
+  el.count.textContent = shown === state.total
+    ? `${state.total} signal${state.total === 1 ? "" : "s"}`
+    : `${shown} of ${state.total} signals`;
+  el.empty.hidden = shown > 0;
+  el.more.hidden = state.pages * PAGE_SIZE >= state.total;
+}
+
+// ---------- transitions (SPEC §9), each with If-Match ----------
+
+async function transition(id, action, input) {
+  const s = state.signals.get(id);
+  if (!s || state.busy.has(id)) return;
+  const gen = state.gen;
+  const body = { to: action.to };
+  if (action.price) {
+    const text = input.value.trim();
+    const price = Number(text);
+    if (!text || !Number.isFinite(price) || price <= 0) {
+      note(id, `Enter the ${action.price.toLowerCase()} (a number above 0) to ${VERB[action.to]}.`, "error");
+      input.focus();
+      return;
+    }
+    body.price = price;
+  }
+  state.busy.add(id);
+  state.notes.delete(id);
+  renderRow(state.rows.get(id), s, view);
+  let response;
+  try {
+    response = await api(`/api/v1/signals/${encodeURIComponent(id)}/transitions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "If-Match": `"${s.revision}"` },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    response = null;
+  }
+  if (gen !== state.gen) return;
+  state.busy.delete(id);
+  if (response === null) {
+    note(id, `Not ${action.to}: the server could not be reached. Try again.`, "error");
+  } else if (response.ok) {
+    const updated = await response.json();
+    state.notes.set(id, { text: `${capital(action.to)}.`, kind: "ok" });
+    if (!upsert(updated)) renderRow(state.rows.get(id), state.signals.get(id), view);
+    showMessage("");
+    if (updated.status === "closed") scheduleReport();
+  } else if (response.status === 409 || response.status === 412) {
+    const problem = await detail(response);
+    const current = await fetchSignal(id);
+    if (gen !== state.gen) return;
+    const now = current ? current.status : problem.status;
+    const text = `Not ${action.to}: this signal was changed elsewhere before your ` +
+      `${VERB[action.to]} arrived` + (now ? ` \u2014 it is now ${now}.` : ".") +
+      " Nothing was overwritten; check it and act again if needed.";
+    note(id, text, "conflict");
+    showMessage(`${describe(s)}: ${text}`, "conflict");
+    if (current) upsert(current);
+  } else if (response.status === 401) {
+    refused();
+    return;
+  } else {
+    const problem = await detail(response);
+    note(id, `Not ${action.to} (${response.status}): ${problem.detail || response.statusText}`, "error");
+  }
+  renderRow(state.rows.get(id), state.signals.get(id), view);
+}
+
+function capital(word) {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+function note(id, text, kind) {
+  state.notes.set(id, { text, kind });
+  const tr = state.rows.get(id);
+  if (tr) renderRow(tr, state.signals.get(id), view);
+}
+
+async function fetchSignal(id) {
+  try {
+    const response = await api(`/api/v1/signals/${encodeURIComponent(id)}`);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------- the list (SPEC §4) ----------
+
+async function loadPage(page, gen) {
+  let response;
+  try {
+    response = await api(`/api/v1/signals?page=${page}&page_size=${PAGE_SIZE}`);
+  } catch {
+    if (gen === state.gen) showMessage("The server could not be reached.");
+    return false;
+  }
+  if (gen !== state.gen) return false;
+  if (response.status === 401) {
+    refused();
+    return false;
+  }
+  if (!response.ok) {
+    const problem = await detail(response);
+    showMessage(`Could not load the signals (${response.status}): ${problem.detail || ""}`);
+    return false;
+  }
+  const body = await response.json();
+  if (gen !== state.gen) return false;
+  state.total = Math.max(body.total, state.total);
+  state.pages = Math.max(state.pages, page);
+  for (const s of body.items) upsert(s);
+  refreshCounts();
+  return true;
+}
+
+// ---------- the live stream (SPEC §10) read with fetch: EventSource cannot send headers ----------
+
+function onStreamMessage(message) {
+  if (message.id !== null && message.id !== "") state.lastEventId = message.id;
+  if (message.event !== "signal.created" && message.event !== "signal.transitioned") return;
+  let data;
+  try {
+    data = JSON.parse(message.data);
+  } catch {
+    return;
+  }
+  const s = data.signal;
+  if (!s || typeof s.id !== "string") return;
+  const isNew = !state.signals.has(s.id);
+  if (upsert(s)) {
+    if (isNew) state.total += 1;
+    refreshCounts();
+    if (s.status === "closed") scheduleReport();
+  }
+}
+
+async function runStream(gen) {
+  let delay = 500;
+  while (gen === state.gen) {
+    const controller = new AbortController();
+    state.abort = controller;
+    const fresh = state.lastEventId === null;
+    let response = null;
     try {
-      response = await api(`/api/v1/signals/${encodeURIComponent(id)}/transitions`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "If-Match": `"${s.revision}"` },
-        body: JSON.stringify(body),
+      response = await api("/api/v1/stream", {
+        headers: {
+          Accept: "text/event-stream",
+          "Last-Event-ID": fresh ? FROM_NEWEST : state.lastEventId,
+        },
+        signal: controller.signal,
       });
     } catch {
       response = null;
     }
     if (gen !== state.gen) return;
-    state.busy.delete(id);
-    if (response === null) {
-      note(id, `Not ${DONE[action.to]}: the server could not be reached. Try again.`, "error");
-    } else if (response.ok) {
-      const updated = await response.json();
-      state.notes.set(id, { text: `${capital(DONE[action.to])}.`, kind: "ok" });
-      if (!upsert(updated)) renderRow(state.rows.get(id), state.signals.get(id));
-      showMessage("");
-      if (updated.status === "closed") scheduleReport();
-    } else if (response.status === 409 || response.status === 412) {
-      const problem = await detail(response);
-      const current = await fetchSignal(id);
-      if (gen !== state.gen) return;
-      const now = current ? current.status : problem.status;
-      const text = `Not ${DONE[action.to]}: this signal was changed elsewhere before your ` +
-        `${VERB[action.to]} arrived` + (now ? ` \u2014 it is now ${now}.` : ".") +
-        " Nothing was overwritten; check it and act again if needed.";
-      note(id, text, "conflict");
-      showMessage(`${describe(s)}: ${text}`, "conflict");
-      if (current) upsert(current);
-    } else if (response.status === 401) {
-      refused();
-      return;
-    } else {
-      const problem = await detail(response);
-      note(id, `Not ${DONE[action.to]} (${response.status}): ${problem.detail || response.statusText}`, "error");
-    }
-    renderRow(state.rows.get(id), state.signals.get(id));
-  }
-
-  function capital(word) {
-    return word.charAt(0).toUpperCase() + word.slice(1);
-  }
-
-  function note(id, text, kind) {
-    state.notes.set(id, { text, kind });
-    const tr = state.rows.get(id);
-    if (tr) renderRow(tr, state.signals.get(id));
-  }
-
-  async function fetchSignal(id) {
-    try {
-      const response = await api(`/api/v1/signals/${encodeURIComponent(id)}`);
-      return response.ok ? await response.json() : null;
-    } catch {
-      return null;
-    }
-  }
-
-  // ---------- the list (SPEC §4) ----------
-
-  async function loadPage(page, gen) {
-    let response;
-    try {
-      response = await api(`/api/v1/signals?page=${page}&page_size=${PAGE_SIZE}`);
-    } catch {
-      if (gen === state.gen) showMessage("The server could not be reached.");
-      return false;
-    }
-    if (gen !== state.gen) return false;
-    if (response.status === 401) {
-      refused();
-      return false;
-    }
-    if (!response.ok) {
-      const problem = await detail(response);
-      showMessage(`Could not load the signals (${response.status}): ${problem.detail || ""}`);
-      return false;
-    }
-    const body = await response.json();
-    if (gen !== state.gen) return false;
-    state.total = Math.max(body.total, state.total);
-    state.pages = Math.max(state.pages, page);
-    for (const s of body.items) upsert(s);
-    refreshCounts();
-    return true;
-  }
-
-  // ---------- the live stream (SPEC §10) read with fetch: EventSource cannot send headers ----------
-
-  class SseParser {
-    constructor(dispatch) {
-      this.buffer = "";
-      this.data = [];
-      this.event = "";
-      this.id = null;
-      this.dispatch = dispatch;
-    }
-
-    push(text) {
-      this.buffer += text;
-      const lineEnd = /\r\n|\r|\n/g;
-      let start = 0;
-      let found;
-      while ((found = lineEnd.exec(this.buffer)) !== null) {
-        if (found[0] === "\r" && found.index === this.buffer.length - 1) break; // half of \r\n?
-        this.line(this.buffer.slice(start, found.index));
-        start = lineEnd.lastIndex;
-      }
-      this.buffer = this.buffer.slice(start);
-    }
-
-    line(text) {
-      if (text === "") {
-        if (this.data.length) {
-          this.dispatch({ id: this.id, event: this.event || "message", data: this.data.join("\n") });
-        }
-        this.data = [];
-        this.event = "";
-        return;
-      }
-      if (text.startsWith(":")) return; // a comment: `: ping`
-      const colon = text.indexOf(":");
-      const field = colon < 0 ? text : text.slice(0, colon);
-      let value = colon < 0 ? "" : text.slice(colon + 1);
-      if (value.startsWith(" ")) value = value.slice(1);
-      if (field === "data") this.data.push(value);
-      else if (field === "event") this.event = value;
-      else if (field === "id" && !value.includes("\0")) this.id = value;
-    }
-  }
-
-  function onStreamMessage(message) {
-    if (message.id !== null && message.id !== "") state.lastEventId = message.id;
-    if (message.event !== "signal.created" && message.event !== "signal.transitioned") return;
-    let data;
-    try {
-      data = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    const s = data.signal;
-    if (!s || typeof s.id !== "string") return;
-    const isNew = !state.signals.has(s.id);
-    if (upsert(s)) {
-      if (isNew) state.total += 1;
-      refreshCounts();
-      if (s.status === "closed") scheduleReport();
-    }
-  }
-
-  async function runStream(gen) {
-    let delay = 500;
-    while (gen === state.gen) {
-      const controller = new AbortController();
-      state.abort = controller;
-      const fresh = state.lastEventId === null;
-      let response = null;
+    if (response && response.ok && response.body) {
+      setConnection("live", "Live");
+      delay = 500;
+      // Opened from the newest: whatever happened between the first list and now is in a
+      // fresh read of the first page (rows only ever move to a higher revision).
+      if (fresh) loadPage(1, gen);
       try {
-        response = await api("/api/v1/stream", {
-          headers: {
-            Accept: "text/event-stream",
-            "Last-Event-ID": fresh ? FROM_NEWEST : state.lastEventId,
-          },
-          signal: controller.signal,
+        await readEvents(response.body, onStreamMessage, {
+          controller, stallMs: STALL_MS, wanted: () => gen === state.gen,
         });
       } catch {
-        response = null;
+        // cut off, aborted or the network dropped: reconnect with Last-Event-ID
       }
       if (gen !== state.gen) return;
-      if (response && response.ok && response.body) {
-        setConnection("live", "Live");
-        delay = 500;
-        // Opened from the newest: whatever happened between the first list and now is in a
-        // fresh read of the first page (rows only ever move to a higher revision).
-        if (fresh) loadPage(1, gen);
-        try {
-          await readStream(response.body, controller, gen);
-        } catch {
-          // cut off, aborted or the network dropped: reconnect with Last-Event-ID
-        }
-        if (gen !== state.gen) return;
-        setConnection("reconnecting", "Reconnecting\u2026");
-      } else if (response && response.status === 401) {
-        refused();
-        return;
-      } else {
-        const why = response && response.status === 429
-          ? "too many live views are open for this user"
-          : response ? `the server answered ${response.status}` : "the server cannot be reached";
-        setConnection("reconnecting", `Live updates paused: ${why}; retrying\u2026`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 10000);
-    }
-  }
-
-  async function readStream(body, controller, gen) {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    const parser = new SseParser(onStreamMessage);
-    let stall = setTimeout(() => controller.abort(), STALL_MS);
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done || gen !== state.gen) return;
-        clearTimeout(stall);
-        stall = setTimeout(() => controller.abort(), STALL_MS);
-        parser.push(value);
-      }
-    } finally {
-      clearTimeout(stall);
-    }
-  }
-
-  // ---------- the equity report (SPEC §12), fetched with the token, shown via a blob URL ----------
-
-  function scheduleReport() {
-    clearTimeout(state.reportTimer);
-    const gen = state.gen;
-    state.reportTimer = setTimeout(() => refreshReport(gen), 300);
-  }
-
-  async function refreshReport(gen) {
-    let closed = 0;
-    try {
-      const response = await api("/api/v1/signals?status=closed&page_size=1");
-      if (!response.ok) return;
-      closed = (await response.json()).total;
-    } catch {
+      setConnection("reconnecting", "Reconnecting\u2026");
+    } else if (response && response.status === 401) {
+      refused();
       return;
-    }
-    if (gen !== state.gen) return;
-    el.reportPanel.hidden = closed === 0;
-    if (closed === 0) return;
-    let response;
-    try {
-      response = await api(`/api/v1/reports/equity.png${REPORT_QUERY}`);
-    } catch {
-      response = null;
-    }
-    if (gen !== state.gen) return;
-    if (response && response.ok) {
-      const blob = await response.blob();
-      if (gen !== state.gen) return;
-      const previous = state.reportUrl;
-      state.reportUrl = URL.createObjectURL(blob);
-      el.report.src = state.reportUrl;
-      el.report.alt = `Equity curve of your ${closed} closed signals, each return compounded from 10,000, with the drawdown below`;
-      el.report.hidden = false;
-      el.reportNote.textContent = `${closed} closed signals, compounded from a start of 10,000.`;
-      if (previous) URL.revokeObjectURL(previous);
     } else {
-      el.report.hidden = true;
-      const problem = response ? await detail(response) : {};
-      el.reportNote.textContent = response && response.status === 422
-        ? `The equity report needs at least two closed signals; there ${closed === 1 ? "is one" : `are ${closed}`} so far.`
-        : `The equity report is not available${response ? ` (${response.status}${problem.detail ? `: ${problem.detail}` : ""})` : ""}.`;
+      const why = response && response.status === 429
+        ? "too many live views are open for this user"
+        : response ? `the server answered ${response.status}` : "the server cannot be reached";
+      setConnection("reconnecting", `Live updates paused: ${why}; retrying\u2026`);
     }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 10000);
   }
+}
 
-  // ---------- connecting and forgetting the token ----------
+// ---------- the equity report (SPEC §12), fetched with the token, shown via a blob URL ----------
 
-  function reset() {
-    state.gen += 1;
-    if (state.abort) state.abort.abort();
-    state.abort = null;
-    clearTimeout(state.reportTimer);
-    state.signals.clear();
-    state.rows.clear();
-    state.notes.clear();
-    state.busy.clear();
-    state.total = 0;
-    state.pages = 0;
-    state.lastEventId = null;
-    el.rows.replaceChildren();
-    el.panel.hidden = true;
-    el.reportPanel.hidden = true;
+function scheduleReport() {
+  clearTimeout(state.reportTimer);
+  const gen = state.gen;
+  state.reportTimer = setTimeout(() => refreshReport(gen), 300);
+}
+
+async function refreshReport(gen) {
+  let closed = 0;
+  try {
+    const response = await api("/api/v1/signals?status=closed&page_size=1");
+    if (!response.ok) return;
+    closed = (await response.json()).total;
+  } catch {
+    return;
+  }
+  if (gen !== state.gen) return;
+  el.reportPanel.hidden = closed === 0;
+  if (closed === 0) return;
+  let response;
+  try {
+    response = await api(`/api/v1/reports/equity.png${REPORT_QUERY}`);
+  } catch {
+    response = null;
+  }
+  if (gen !== state.gen) return;
+  if (response && response.ok) {
+    const blob = await response.blob();
+    if (gen !== state.gen) return;
+    const previous = state.reportUrl;
+    state.reportUrl = URL.createObjectURL(blob);
+    el.report.src = state.reportUrl;
+    el.report.alt = `Equity curve of your ${closed} closed signals, each return compounded from 10,000, with the drawdown below`;
+    el.report.hidden = false;
+    el.reportNote.textContent = `${closed} closed signals, compounded from a start of 10,000.`;
+    if (previous) URL.revokeObjectURL(previous);
+  } else {
     el.report.hidden = true;
-    el.report.removeAttribute("src");
-    if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
-    state.reportUrl = null;
-    setConnection("off", "Not connected");
+    const problem = response ? await detail(response) : {};
+    el.reportNote.textContent = response && response.status === 422
+      ? `The equity report needs at least two closed signals; there ${closed === 1 ? "is one" : `are ${closed}`} so far.`
+      : `The equity report is not available${response ? ` (${response.status}${problem.detail ? `: ${problem.detail}` : ""})` : ""}.`;
   }
+}
 
-  function refused() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    reset();
-    state.token = null;
-    el.disconnect.hidden = true;
-    showMessage("That token was refused (401): it is unknown or revoked. Enter another one.");
+// ---------- connecting and forgetting the token ----------
+
+function reset() {
+  state.gen += 1;
+  if (state.abort) state.abort.abort();
+  state.abort = null;
+  clearTimeout(state.reportTimer);
+  state.signals.clear();
+  state.rows.clear();
+  state.notes.clear();
+  state.busy.clear();
+  state.total = 0;
+  state.pages = 0;
+  state.lastEventId = null;
+  el.rows.replaceChildren();
+  el.panel.hidden = true;
+  el.reportPanel.hidden = true;
+  el.report.hidden = true;
+  el.report.removeAttribute("src");
+  if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
+  state.reportUrl = null;
+  setConnection("off", "Not connected");
+}
+
+function refused() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  reset();
+  state.token = null;
+  el.disconnect.hidden = true;
+  showMessage("That token was refused (401): it is unknown or revoked. Enter another one.");
+  el.token.focus();
+}
+
+async function connect(token) {
+  reset();
+  showMessage("");
+  state.token = token;
+  const gen = state.gen;
+  setConnection("connecting", "Connecting\u2026");
+  if (!(await loadPage(1, gen))) {
+    if (gen === state.gen && state.token !== null) setConnection("off", "Not connected");
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  el.token.value = "";
+  el.token.placeholder = "Connected \u2014 enter another token to switch";
+  el.disconnect.hidden = false;
+  el.panel.hidden = false;
+  refreshCounts();
+  runStream(gen);
+  refreshReport(gen);
+}
+
+el.form.addEventListener("submit", (event) => {
+  event.preventDefault(); // never submitted: the token must not travel in a URL or a form
+  const token = el.token.value.trim();
+  if (!token) {
+    showMessage("Enter an API token.");
     el.token.focus();
+    return;
   }
+  connect(token);
+});
 
-  async function connect(token) {
-    reset();
-    showMessage("");
-    state.token = token;
-    const gen = state.gen;
-    setConnection("connecting", "Connecting\u2026");
-    if (!(await loadPage(1, gen))) {
-      if (gen === state.gen && state.token !== null) setConnection("off", "Not connected");
-      return;
-    }
-    sessionStorage.setItem(TOKEN_KEY, token);
-    el.token.value = "";
-    el.token.placeholder = "Connected \u2014 enter another token to switch";
-    el.disconnect.hidden = false;
-    el.panel.hidden = false;
-    refreshCounts();
-    runStream(gen);
-    refreshReport(gen);
-  }
+el.disconnect.addEventListener("click", () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  reset();
+  state.token = null;
+  el.disconnect.hidden = true;
+  el.token.placeholder = "";
+  showMessage("The token is forgotten.", "info");
+  el.token.focus();
+});
 
-  el.form.addEventListener("submit", (event) => {
-    event.preventDefault(); // never submitted: the token must not travel in a URL or a form
-    const token = el.token.value.trim();
-    if (!token) {
-      showMessage("Enter an API token.");
-      el.token.focus();
-      return;
-    }
-    connect(token);
-  });
+el.more.addEventListener("click", () => loadPage(state.pages + 1, state.gen));
 
-  el.disconnect.addEventListener("click", () => {
-    sessionStorage.removeItem(TOKEN_KEY);
-    reset();
-    state.token = null;
-    el.disconnect.hidden = true;
-    el.token.placeholder = "";
-    showMessage("The token is forgotten.", "info");
-    el.token.focus();
-  });
-
-  el.more.addEventListener("click", () => loadPage(state.pages + 1, state.gen));
-
-  const kept = sessionStorage.getItem(TOKEN_KEY);
-  if (kept) connect(kept);
-})();
+const kept = sessionStorage.getItem(TOKEN_KEY);
+if (kept) connect(kept);

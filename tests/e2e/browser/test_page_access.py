@@ -32,6 +32,8 @@ from tests.support.png import size as png_size
 ASSETS = {
     "/": "text/html",
     "/assets/app.js": "text/javascript",
+    "/assets/rows.js": "text/javascript",
+    "/assets/sse.js": "text/javascript",
     "/assets/app.css": "text/css",
     "/assets/favicon.svg": "image/svg+xml",
 }
@@ -230,3 +232,26 @@ def test_signals_in_every_status_and_the_equity_report(
     assert list(png_size(shot.read_bytes())) == viewport
     if keep := os.environ.get("SIGNALHUB_PAGE_SCREENSHOT"):
         shutil.copyfile(shot, keep)
+
+
+def test_the_pages_sse_parser_takes_line_ends_split_across_chunks(page: ApprovalsPage) -> None:
+    """sse.js as the browser loads it, fed chunks cut in awkward places (SPEC §10 framing)."""
+    messages = page.browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        import("/assets/sse.js").then(({ SseParser }) => {
+          const got = [];
+          const parser = new SseParser((m) => got.push(m));
+          for (const chunk of [
+            "id: 7\\r", "\\nevent: signal.created\\r\\ndata: {\\"a\\"", ":1}\\r\\n\\r", "\\n",
+            ": ping\\r\\n\\r\\n", "data: x\\ndata: y\\n\\n", "id: 8\\revent: e\\rdata: z\\r\\r", ": held until the next chunk says the \\r ends a line\\n",
+          ]) parser.push(chunk);
+          done(got);
+        });
+        """
+    )
+    assert messages == [
+        {"id": "7", "event": "signal.created", "data": '{"a":1}'},
+        {"id": "7", "event": "message", "data": "x\ny"},
+        {"id": "8", "event": "e", "data": "z"},
+    ]
