@@ -44,9 +44,10 @@ SECURITY_HEADERS = {
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
-    "app.js": "text/javascript; charset=utf-8",  # an ES module importing the two below
+    "app.js": "text/javascript; charset=utf-8",  # an ES module importing the three below
     "rows.js": "text/javascript; charset=utf-8",
     "sse.js": "text/javascript; charset=utf-8",
+    "report.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 

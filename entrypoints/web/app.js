@@ -1,21 +1,20 @@
 // The approvals page (SPEC §14): an ES module, no build step, no third-party code.
 // Decisions (token handling, the CSP, how the stream is read): docs/approvals-page.md.
 import { VERB, describe, flash, newerFirst, renderRow } from "./rows.js";
-import { readEvents } from "./sse.js";
+import { EquityReport } from "./report.js";
+import { followStream } from "./sse.js";
 
 const TOKEN_KEY = "signalhub.token";
 const PAGE_SIZE = 100;
 // A Last-Event-ID past the user's newest event means "from the newest" (docs/stream.md).
 const FROM_NEWEST = "9223372036854775807";
 const STALL_MS = 50000; // no byte (not even the 15 s `: ping`) for this long: reconnect
-const REPORT_QUERY = "?start=10000&width=1200&height=520";
 const $ = (id) => document.getElementById(id);
 const el = {
   form: $("login"), token: $("token"), disconnect: $("disconnect"),
   connection: $("connection"), message: $("message"),
   panel: $("signals-panel"), rows: $("rows"), count: $("count"), empty: $("empty"),
-  more: $("more"), reportPanel: $("report-panel"), report: $("report"),
-  reportNote: $("report-note"),
+  more: $("more"),
 };
 
 const state = {
@@ -27,10 +26,7 @@ const state = {
   busy: new Set(), // ids with a transition in flight
   total: 0,
   pages: 0,
-  lastEventId: null,
   abort: null,
-  reportUrl: null,
-  reportTimer: null,
 };
 
 // What a row needs to draw itself and act (rows.js).
@@ -39,6 +35,19 @@ const view = {
   notes: state.notes,
   act: (id, action, input) => transition(id, action, input),
 };
+
+const report = new EquityReport({
+  api: (path) => api(path),
+  detail: (response) => detail(response),
+  panel: $("report-panel"),
+  image: $("report"),
+  note: $("report-note"),
+});
+
+// A check that the page still shows what `gen` started (no sign-out or new token since).
+function current(gen) {
+  return () => gen === state.gen;
+}
 
 // ---------- HTTP: the token only ever goes into the Authorization header ----------
 
@@ -160,7 +169,7 @@ async function transition(id, action, input) {
     state.notes.set(id, { text: `${capital(action.to)}.`, kind: "ok" });
     if (!upsert(updated)) renderRow(state.rows.get(id), state.signals.get(id), view);
     showMessage("");
-    if (updated.status === "closed") scheduleReport();
+    if (updated.status === "closed") report.schedule(current(state.gen));
   } else if (response.status === 409 || response.status === 412) {
     const problem = await detail(response);
     const current = await fetchSignal(id);
@@ -233,7 +242,6 @@ async function loadPage(page, gen) {
 // ---------- the live stream (SPEC §10) read with fetch: EventSource cannot send headers ----------
 
 function onStreamMessage(message) {
-  if (message.id !== null && message.id !== "") state.lastEventId = message.id;
   if (message.event !== "signal.created" && message.event !== "signal.transitioned") return;
   let data;
   try {
@@ -247,101 +255,7 @@ function onStreamMessage(message) {
   if (upsert(s)) {
     if (isNew) state.total += 1;
     refreshCounts();
-    if (s.status === "closed") scheduleReport();
-  }
-}
-
-async function runStream(gen) {
-  let delay = 500;
-  while (gen === state.gen) {
-    const controller = new AbortController();
-    state.abort = controller;
-    const fresh = state.lastEventId === null;
-    let response = null;
-    try {
-      response = await api("/api/v1/stream", {
-        headers: {
-          Accept: "text/event-stream",
-          "Last-Event-ID": fresh ? FROM_NEWEST : state.lastEventId,
-        },
-        signal: controller.signal,
-      });
-    } catch {
-      response = null;
-    }
-    if (gen !== state.gen) return;
-    if (response && response.ok && response.body) {
-      setConnection("live", "Live");
-      delay = 500;
-      // Opened from the newest: whatever happened between the first list and now is in a
-      // fresh read of the first page (rows only ever move to a higher revision).
-      if (fresh) loadPage(1, gen);
-      try {
-        await readEvents(response.body, onStreamMessage, {
-          controller, stallMs: STALL_MS, wanted: () => gen === state.gen,
-        });
-      } catch {
-        // cut off, aborted or the network dropped: reconnect with Last-Event-ID
-      }
-      if (gen !== state.gen) return;
-      setConnection("reconnecting", "Reconnecting\u2026");
-    } else if (response && response.status === 401) {
-      refused();
-      return;
-    } else {
-      const why = response && response.status === 429
-        ? "too many live views are open for this user"
-        : response ? `the server answered ${response.status}` : "the server cannot be reached";
-      setConnection("reconnecting", `Live updates paused: ${why}; retrying\u2026`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 10000);
-  }
-}
-
-// ---------- the equity report (SPEC §12), fetched with the token, shown via a blob URL ----------
-
-function scheduleReport() {
-  clearTimeout(state.reportTimer);
-  const gen = state.gen;
-  state.reportTimer = setTimeout(() => refreshReport(gen), 300);
-}
-
-async function refreshReport(gen) {
-  let closed = 0;
-  try {
-    const response = await api("/api/v1/signals?status=closed&page_size=1");
-    if (!response.ok) return;
-    closed = (await response.json()).total;
-  } catch {
-    return;
-  }
-  if (gen !== state.gen) return;
-  el.reportPanel.hidden = closed === 0;
-  if (closed === 0) return;
-  let response;
-  try {
-    response = await api(`/api/v1/reports/equity.png${REPORT_QUERY}`);
-  } catch {
-    response = null;
-  }
-  if (gen !== state.gen) return;
-  if (response && response.ok) {
-    const blob = await response.blob();
-    if (gen !== state.gen) return;
-    const previous = state.reportUrl;
-    state.reportUrl = URL.createObjectURL(blob);
-    el.report.src = state.reportUrl;
-    el.report.alt = `Equity curve of your ${closed} closed signals, each return compounded from 10,000, with the drawdown below`;
-    el.report.hidden = false;
-    el.reportNote.textContent = `${closed} closed signals, compounded from a start of 10,000.`;
-    if (previous) URL.revokeObjectURL(previous);
-  } else {
-    el.report.hidden = true;
-    const problem = response ? await detail(response) : {};
-    el.reportNote.textContent = response && response.status === 422
-      ? `The equity report needs at least two closed signals; there ${closed === 1 ? "is one" : `are ${closed}`} so far.`
-      : `The equity report is not available${response ? ` (${response.status}${problem.detail ? `: ${problem.detail}` : ""})` : ""}.`;
+    if (s.status === "closed") report.schedule(current(state.gen));
   }
 }
 
@@ -351,21 +265,15 @@ function reset() {
   state.gen += 1;
   if (state.abort) state.abort.abort();
   state.abort = null;
-  clearTimeout(state.reportTimer);
   state.signals.clear();
   state.rows.clear();
   state.notes.clear();
   state.busy.clear();
   state.total = 0;
   state.pages = 0;
-  state.lastEventId = null;
   el.rows.replaceChildren();
   el.panel.hidden = true;
-  el.reportPanel.hidden = true;
-  el.report.hidden = true;
-  el.report.removeAttribute("src");
-  if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
-  state.reportUrl = null;
+  report.clear();
   setConnection("off", "Not connected");
 }
 
@@ -394,8 +302,20 @@ async function connect(token) {
   el.disconnect.hidden = false;
   el.panel.hidden = false;
   refreshCounts();
-  runStream(gen);
-  refreshReport(gen);
+  followStream({
+    api,
+    current: current(gen),
+    fromNewest: FROM_NEWEST,
+    stallMs: STALL_MS,
+    onMessage: onStreamMessage,
+    // Opened from the newest: whatever happened between the first list and now is in a
+    // fresh read of the first page (rows only ever move to a higher revision).
+    onOpen: (fresh) => fresh && loadPage(1, gen),
+    onState: setConnection,
+    onRefused: refused,
+    setAbort: (controller) => { state.abort = controller; },
+  });
+  report.refresh(current(gen));
 }
 
 el.form.addEventListener("submit", (event) => {

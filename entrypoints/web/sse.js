@@ -63,3 +63,56 @@ export async function readEvents(body, dispatch, { controller, stallMs, wanted }
     clearTimeout(stall);
   }
 }
+
+// Keeps the stream open while `current()` holds: first from the newest event (`fromNewest`
+// as Last-Event-ID), then, after any end, cut or stall, again from the last id received
+// (0.5 s, doubling up to 10 s, between attempts). `onOpen(fresh)` runs on every opening,
+// `fresh` when no id had been received; `onState(name, text)` tells the connection's state;
+// `onRefused()` ends it on 401; `setAbort(controller)` lets the caller stop the read.
+export async function followStream({
+  api, current, fromNewest, stallMs, onMessage, onOpen, onState, onRefused, setAbort,
+}) {
+  let lastEventId = null;
+  const dispatch = (message) => {
+    if (message.id !== null && message.id !== "") lastEventId = message.id;
+    onMessage(message);
+  };
+  let delay = 500;
+  while (current()) {
+    const controller = new AbortController();
+    setAbort(controller);
+    const fresh = lastEventId === null;
+    let response = null;
+    try {
+      response = await api("/api/v1/stream", {
+        headers: { Accept: "text/event-stream", "Last-Event-ID": fresh ? fromNewest : lastEventId },
+        signal: controller.signal,
+      });
+    } catch {
+      response = null;
+    }
+    if (!current()) return;
+    if (response && response.ok && response.body) {
+      onState("live", "Live");
+      delay = 500;
+      onOpen(fresh);
+      try {
+        await readEvents(response.body, dispatch, { controller, stallMs, wanted: current });
+      } catch {
+        // cut off, aborted or the network dropped: reconnect with Last-Event-ID
+      }
+      if (!current()) return;
+      onState("reconnecting", "Reconnecting\u2026");
+    } else if (response && response.status === 401) {
+      onRefused();
+      return;
+    } else {
+      const why = response && response.status === 429
+        ? "too many live views are open for this user"
+        : response ? `the server answered ${response.status}` : "the server cannot be reached";
+      onState("reconnecting", `Live updates paused: ${why}; retrying\u2026`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 10000);
+  }
+}

@@ -34,6 +34,7 @@ ASSETS = {
     "/assets/app.js": "text/javascript",
     "/assets/rows.js": "text/javascript",
     "/assets/sse.js": "text/javascript",
+    "/assets/report.js": "text/javascript",
     "/assets/app.css": "text/css",
     "/assets/favicon.svg": "image/svg+xml",
 }
