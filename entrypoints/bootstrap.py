@@ -65,8 +65,6 @@ class Container:
     metrics: Metrics
     renderer: MatplotlibChartRenderer
     media_store: MediaStore
-    # MEDIA_STORE=s3: the same store, kept typed to close its client on stop
-    s3_media_store: S3MediaStore | None
     # operations
     check_readiness: CheckReadiness
     # accounts
@@ -116,13 +114,8 @@ class Container:
     async def stop(self) -> None:
         await self.stream_hub.close()
         await self.renderer.stop()
-        await self.close_media_store()
+        await self.media_store.close()
         await self.database.stop()
-
-    async def close_media_store(self) -> None:
-        """Close the obstore client inside the loop (leaving it to exit can abort)."""
-        if self.s3_media_store is not None:
-            await self.s3_media_store.close()
 
     async def migrate(self) -> list[str]:
         return await migrate_forwards(self.database)
@@ -176,7 +169,6 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         metrics=metrics,
         renderer=renderer,
         media_store=media_store,
-        s3_media_store=s3_media_store,
         check_readiness=check_readiness,
         authenticate=AuthenticateToken(tokens),
         create_user=CreateUser(users, tokens, clock, secrets),

@@ -167,6 +167,9 @@ class FilesystemMediaCache:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._locked_io, self._purge, mode, dry_run)
 
+    async def close(self) -> None:
+        """Nothing held open between calls."""
+
     def _purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport:
         now = self._clock()
         deleted = freed = 0

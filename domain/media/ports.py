@@ -81,6 +81,10 @@ class MediaStore(Protocol):
 
     async def purge(self, mode: PurgeMode, dry_run: bool) -> PurgeReport: ...
 
+    async def close(self) -> None:
+        """Release clients and background work (inside the event loop that used them)."""
+        ...
+
 
 class RenderLock(Protocol):
     """Mutual exclusion per key across every process that shares the cache."""

@@ -8,7 +8,13 @@ from typing import Any
 from application.accounts.use_cases import IssuedSecret
 from domain.producer_auth import normalise_cidrs
 from entrypoints.bootstrap import Container
-from entrypoints.cli.common import Verbs, non_negative_int, user_id, with_started_container
+from entrypoints.cli.common import (
+    CliError,
+    Verbs,
+    non_negative_int,
+    user_id,
+    with_started_container,
+)
 from entrypoints.routes import tradingview_path
 from entrypoints.settings import Settings
 
@@ -48,11 +54,14 @@ async def cmd_producers_create(args: argparse.Namespace, settings: Settings) -> 
 
 async def cmd_producers_rotate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """A new HMAC secret (the old one kept for --grace), or with --tradingview only a new URL
-    token (the old one stops at once); --allow-ip replaces the allowed addresses first."""
+    token (the old one stops at once); --allow-ip replaces the allowed addresses first,
+    --allow-any-ip empties the list (any address)."""
+    if args.allow_ip and args.allow_any_ip:
+        raise CliError("--allow-ip and --allow-any-ip exclude each other")
 
     async def rotate(c: Container) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        if args.allow_ip:
+        if args.allow_ip or args.allow_any_ip:
             changed = await c.set_allowed_cidrs(args.id, args.allow_ip)
             result["allowed_ips"] = list(changed.allowed_cidrs)
         if args.tradingview:
@@ -173,6 +182,11 @@ def register(verbs: Verbs) -> None:
         help="issue only a new TradingView URL; the old one stops at once",
     )
     _allow_ip(rotate, "replace the addresses that may use the TradingView URL")
+    rotate.add_argument(
+        "--allow-any-ip",
+        action="store_true",
+        help="empty that list: any address may use the TradingView URL again",
+    )
     producers.add(
         "disable",
         cmd_producers_disable,

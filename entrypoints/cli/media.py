@@ -24,7 +24,7 @@ async def cmd_media_stats(args: argparse.Namespace, settings: Settings) -> dict[
     try:
         usage = await container.media_stats()
     finally:
-        await container.close_media_store()
+        await container.media_store.close()
     return {"files": usage.files, "bytes": usage.bytes, "expired_files": usage.expired_files}
 
 
@@ -34,7 +34,7 @@ async def cmd_media_purge(args: argparse.Namespace, settings: Settings) -> dict[
     try:
         report = await container.purge_media(mode, args.dry_run)
     finally:
-        await container.close_media_store()
+        await container.media_store.close()
     return {
         "deleted_files": report.deleted_files,
         "freed_bytes": report.freed_bytes,

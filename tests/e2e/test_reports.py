@@ -173,6 +173,15 @@ def test_returns_histogram_in_percent_with_filters(world: World) -> None:
     window = {"since": _at(t0, 30), "until": _at(t0, 90)}
     narrowed = w.http.get(RETURNS, params=window, headers=w.alice.auth)
     assert narrowed.status_code == 200, narrowed.text
+    both = w.http.post(
+        "/api/v1/charts/histogram",
+        json={
+            "values": [100 * two["return"], 100 * three["return"]],
+            "title": "Returns of 2 closed signals (%)",
+        },
+        headers=w.alice.auth,
+    )
+    assert both.headers["x-media-key"] == narrowed.headers["x-media-key"]
     two_only = w.http.get(RETURNS, params={**window, "since": _at(t0, 31)}, headers=w.alice.auth)
     assert two_only.status_code == 422, two_only.text
 

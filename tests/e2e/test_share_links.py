@@ -122,7 +122,9 @@ def _reencoded(sig: str) -> list[str]:
     last = alphabet.index(sig[-1])
     sibling = sig[:-1] + alphabet[last ^ 1]
     assert base64.urlsafe_b64decode(sibling + "=") == raw
-    return [sig + "=", standard, standard.rstrip("="), sibling, " " + sig, sig.upper()]
+    candidates = [sig + "=", standard, standard.rstrip("="), sibling, " " + sig, sig.upper()]
+    # standard base64 is the same text when the signature holds no "-" or "_"
+    return [text for text in candidates if text != sig]
 
 
 def test_every_forged_or_changed_link_is_403(world: World) -> None:

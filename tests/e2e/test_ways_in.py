@@ -283,13 +283,16 @@ def test_allow_ip_with_and_without_a_trusted_proxy(
     url = tv["tradingview_url"]
     alert = tradingview_message("BINANCE:BTCUSDT", "buy", "97250.5", "2026-11-28T20:00:00Z")
 
-    def send(http: httpx.Client, forwarded_for: str | None, hour: int) -> int:
+    def send_to(http: httpx.Client, to: str, forwarded_for: str | None, hour: int) -> int:
         # a new hour each time: outside the dedup window of the ones before
         message = alert.replace(b"20:00:00", f"{hour:02d}:00:00".encode())
         headers = dict(TRADINGVIEW_TEXT)
         if forwarded_for is not None:
             headers["X-Forwarded-For"] = forwarded_for
-        return http.post(url, content=message, headers=headers).status_code
+        return http.post(to, content=message, headers=headers).status_code
+
+    def send(http: httpx.Client, forwarded_for: str | None, hour: int) -> int:
+        return send_to(http, url, forwarded_for, hour)
 
     # no TRUSTED_PROXIES: the peer (127.0.0.1) is the client; its X-Forwarded-For is a claim
     direct = start_server(cli, env={"SIGNALS_PRODUCER_CACHE_SECONDS": "0"})
@@ -297,7 +300,10 @@ def test_allow_ip_with_and_without_a_trusted_proxy(
         assert send(http, None, 10) == 401
         assert send(http, "203.0.113.7", 11) == 401
     # behind a trusted proxy: the last hop is the client
-    proxied = start_server(cli, env={"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.0/8"})
+    proxied = start_server(
+        cli,
+        env={"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.0/8", "SIGNALS_PRODUCER_CACHE_SECONDS": "0"},
+    )
     with proxied.client() as http:
         assert send(http, "203.0.113.7", 12) == 201
         assert send(http, "198.51.100.1, 203.0.113.7", 13) == 201
@@ -317,6 +323,15 @@ def test_allow_ip_with_and_without_a_trusted_proxy(
         answer = http.post(changed["tradingview_url"], content=alert, headers=TRADINGVIEW_TEXT)
         assert answer.status_code == 201, answer.text
         assert send(http, None, 21) == 401  # the old URL stopped at once
+    # --allow-any-ip empties the list: an address no list admitted is let in again
+    with proxied.client() as http:
+        assert send_to(http, changed["tradingview_url"], "203.0.113.7", 22) == 401
+    opened = cli.json("producers", "rotate", "tv-listed", "--allow-any-ip")
+    assert opened["allowed_ips"] == []
+    with proxied.client() as http:
+        assert send_to(http, changed["tradingview_url"], "203.0.113.7", 23) == 201
+    both = cli.run("producers", "rotate", "tv-listed", "--allow-any-ip", "--allow-ip", "10.0.0.1")
+    assert both.returncode != 0 and "--allow-any-ip" in both.stderr
 
 
 def test_producer_verbs_print_the_new_credentials(sqlite_cli: Cli) -> None:

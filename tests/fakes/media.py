@@ -25,6 +25,7 @@ class InMemoryMediaStore:
     def __init__(self, ttl_seconds: int, budget_bytes: int, clock: Callable[[], float]) -> None:
         self._ttl, self._budget, self._clock = ttl_seconds, budget_bytes, clock
         self.items: dict[MediaKey, _Item] = {}
+        self.closed = False
 
     async def get(self, key: MediaKey) -> StoredMedia | None:
         item = self.items.get(key)
@@ -74,6 +75,9 @@ class InMemoryMediaStore:
             for k in doomed:
                 del self.items[k]
         return PurgeReport(deleted_files=len(doomed), freed_bytes=freed, dry_run=dry_run)
+
+    async def close(self) -> None:
+        self.closed = True
 
 
 async def _pieces(data: bytes, size: int = 4096) -> AsyncGenerator[bytes, None]:
