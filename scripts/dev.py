@@ -10,6 +10,10 @@
 Installs come from requirements.lock (exact versions with hashes, runtime + dev), so every
 machine gets the same packages; `lock` refreshes it with uv (installed into .venv by the lock).
 
+`test` installs Debian's chromium and chromium-driver for the browser tests of the approvals
+page (tests/e2e/browser/) when /usr/bin/chromedriver is missing and it runs as root with
+apt-get; elsewhere those tests skip, saying why.
+
 `test` runs the PostgreSQL half of the suite against, in order: DATABASE_URL when it is a
 postgresql:// URL, else PostgreSQL on 127.0.0.1:5432, else a throwaway cluster started here
 from the local PostgreSQL binaries (initdb/pg_ctl) and stopped afterwards.
@@ -174,9 +178,42 @@ def lint() -> int:
     return 0
 
 
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+BROWSER_PACKAGES = ("chromium", "chromium-driver")
+
+
+def ensure_chromium() -> None:
+    """Debian's chromium + chromium-driver for the browser tests, installed once when missing."""
+    if CHROMEDRIVER.exists():
+        return
+    apt_get = shutil.which("apt-get")
+    if apt_get is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        say(
+            f"{CHROMEDRIVER} is missing and this is not root with apt-get: the browser tests "
+            f"will skip (install {' and '.join(BROWSER_PACKAGES)} to run them)"
+        )
+        return
+    say(f"installing {' '.join(BROWSER_PACKAGES)} with apt-get for the browser tests")
+    started = time.monotonic()
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["update"], ["install", "-y", *BROWSER_PACKAGES]):
+        done = subprocess.run(
+            [apt_get, "-qq", *step], env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-3:]
+            say(f"apt-get {step[0]} failed: the browser tests will skip; " + " | ".join(last))
+            return
+    if not CHROMEDRIVER.exists():
+        say(f"apt-get installed the packages but {CHROMEDRIVER} is missing: browser tests skip")
+        return
+    say(f"installed {' '.join(BROWSER_PACKAGES)} in {time.monotonic() - started:.0f}s")
+
+
 def test(pytest_args: list[str]) -> int:
     if lint() != 0:
         return 1
+    ensure_chromium()
     with postgres_for_tests() as pg_url:
         env = {**os.environ, "SIGNALHUB_TEST_PG_DSN": pg_url}
         # The suite builds its own databases; the service's own DATABASE_URL must not leak in.

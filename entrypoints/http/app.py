@@ -20,6 +20,7 @@ from entrypoints.http.lifecycle import LifecycleController
 from entrypoints.http.media import MediaController
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.operations import OperationsController
+from entrypoints.http.page import PageController
 from entrypoints.http.reports import ReportsController
 from entrypoints.http.share_links import ShareLinksController
 from entrypoints.http.shutdown import on_shutdown_signal
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ReportsController,
             ShareLinksController,
             StreamController,
+            PageController,
         ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
