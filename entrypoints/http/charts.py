@@ -14,7 +14,7 @@ from domain.media.charts import ChartSpec
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
-from entrypoints.http.media import MEDIA_HEADERS_DOC, png_response
+from entrypoints.http.media import MEDIA_HEADERS_DOC, png_response, stream_response
 from entrypoints.http.wire.charts import CandlestickIn, ChartIn, EquityIn, HistogramIn
 from entrypoints.http.wire.decoding import decode_struct
 from entrypoints.http.wire.openapi import raw_body_operation
@@ -35,7 +35,7 @@ async def _render(
     kind: type[ChartIn],
     render_chart: RenderChart,
     settings: Settings,
-) -> Response[bytes]:
+) -> Response[Any]:
     limit = settings.charts_max_request_bytes
     raw = await read_capped(request, limit)
     if raw is None:
@@ -45,9 +45,11 @@ async def _render(
     else:
         spec = parse_chart(raw, kind)
     rendered = await render_chart(spec)
-    return png_response(
-        rendered.key.value, rendered.data, rendered.cache_hit, settings.media_ttl_seconds
-    )
+    ttl = settings.media_ttl_seconds
+    if rendered.stream is not None:  # a cache hit: sent from the stored file
+        return stream_response(rendered.stream, True, ttl)
+    assert rendered.data is not None
+    return png_response(rendered.key.value, rendered.data, rendered.cache_hit, ttl)
 
 
 def _chart_route(path: str, kind: type[ChartIn], summary: str) -> post:
@@ -80,7 +82,7 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
         return await _render(request, CandlestickIn, render_chart, settings)
 
     @_chart_route(
@@ -92,7 +94,7 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
         return await _render(request, EquityIn, render_chart, settings)
 
     @_chart_route("/histogram", HistogramIn, "Histogram with labelled mean and median lines")
@@ -102,5 +104,5 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
         return await _render(request, HistogramIn, render_chart, settings)

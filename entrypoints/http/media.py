@@ -8,12 +8,13 @@ from litestar import Controller, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
-from litestar.response import Stream
 
 from application.media.use_cases import GetMedia
 from domain.identity import Caller
+from domain.media.ports import MediaStream
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.errors import error_responses
+from entrypoints.http.media_body import MediaFile
 from entrypoints.settings import Settings
 
 MEDIA_HEADERS_DOC = [
@@ -35,6 +36,14 @@ def png_response(key: str, data: bytes, hit: bool, ttl: int) -> Response[bytes]:
         media_type="image/png",
         headers=media_headers(key, hit, ttl),
     )
+
+
+def stream_response(opened: MediaStream, hit: bool, ttl: int) -> MediaFile:
+    """A stored chart sent from its open file (by the server itself when it can, pathsend),
+    never read whole into memory; `Content-Length` from the file's size."""
+    headers = media_headers(opened.key.value, hit, ttl)
+    headers["Content-Length"] = str(opened.size)
+    return MediaFile(opened, headers=headers)
 
 
 def media_headers(key: str, hit: bool, ttl: int) -> dict[str, str]:
@@ -98,5 +107,4 @@ class MediaController(Controller):
             await opened.chunks.aclose()
             return Response(content=b"", status_code=304, headers=headers)
         # Streamed: memory stays flat whatever the file size and the number of downloads.
-        headers["Content-Length"] = str(opened.size)
-        return Stream(opened.chunks, media_type="image/png", headers=headers)
+        return stream_response(opened, True, ttl)
