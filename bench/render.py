@@ -92,6 +92,9 @@ def in_process(runs: int) -> float:
 def over_http(servers: list[Running], runs: int, hits: int) -> None:
     import httpx
 
+    from adapters.rendering.charts.draw import draw_png
+    from domain.media.charts import Candle, CandlestickSpec
+
     clients = {
         s.name: httpx.Client(
             base_url=s.url, headers={"Authorization": f"Bearer {s.token}"}, timeout=300
@@ -107,9 +110,20 @@ def over_http(servers: list[Running], runs: int, hits: int) -> None:
                 assert http.post(post, content=warm, headers=json_type).status_code == 200
         miss: dict[str, list[float]] = {s.name: [] for s in servers}
         mpl: list[float] = []
+        draw: list[float] = []
         for i in range(runs):
             rows = ohlcv(CANDLES, seed=1000 + i)
             raw = json.dumps({"candles": rows, "sma": [20, 50, 200]}).encode()
+            spec = CandlestickSpec.create(
+                [
+                    Candle(datetime.fromisoformat(r["t"]), r["o"], r["h"], r["l"], r["c"], r["v"])
+                    for r in rows
+                ],
+                sma=[20, 50, 200],
+            )
+            started = time.perf_counter()
+            draw_png(spec)  # our drawing of this series in this process: MISS minus this = HTTP
+            draw.append(time.perf_counter() - started)
             for name, http in clients.items():
                 started = time.perf_counter()
                 r = http.post(post, content=raw, headers=json_type)
@@ -120,7 +134,12 @@ def over_http(servers: list[Running], runs: int, hits: int) -> None:
             mpl.append(time.perf_counter() - started)
         mpl_med = statistics.median(mpl)
         print(f"2. over HTTP, cache MISS ({runs} rounds, a new series each): client-timed median")
+        draw_med = statistics.median(draw)
         print(f"   mplfinance in process {mpl_med * 1000:7.1f} ms")
+        print(
+            f"   ours in process       {draw_med * 1000:7.1f} ms   ratio = "
+            f"{draw_med / mpl_med:.3f}   (the drawing alone, this tree)"
+        )
         for name, times in miss.items():
             med = statistics.median(times)
             print(
