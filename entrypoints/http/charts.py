@@ -35,7 +35,7 @@ async def _render(
     kind: type[ChartIn],
     render_chart: RenderChart,
     settings: Settings,
-) -> Response[Any]:
+) -> Response[bytes]:
     limit = settings.charts_max_request_bytes
     raw = await read_capped(request, limit)
     if raw is None:
@@ -82,7 +82,7 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[Any]:
+    ) -> Response[bytes]:
         return await _render(request, CandlestickIn, render_chart, settings)
 
     @_chart_route(
@@ -94,7 +94,7 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[Any]:
+    ) -> Response[bytes]:
         return await _render(request, EquityIn, render_chart, settings)
 
     @_chart_route("/histogram", HistogramIn, "Histogram with labelled mean and median lines")
@@ -104,5 +104,5 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[Any]:
+    ) -> Response[bytes]:
         return await _render(request, HistogramIn, render_chart, settings)
