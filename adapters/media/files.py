@@ -33,19 +33,23 @@ class FileChunks(AsyncGenerator[bytes, None]):
     piece, on error, or by `aclose()` even before the first piece (a plain async generator
     that never started would leave the file to the garbage collector).
 
-    One trip to a thread per piece; a chart is usually one piece (STREAM_CHUNK_BYTES)."""
+    One trip to a thread per piece; `first`, the first piece, may come read already (by the
+    trip that opened the file), so a chart of one piece costs no further trip."""
 
-    def __init__(self, f: FileIO, size: int) -> None:
-        self._f, self._size, self._sent = f, size, 0
+    def __init__(self, f: FileIO, size: int, first: bytes | None = None) -> None:
+        self._f, self._size, self._sent, self._first = f, size, 0, first
 
     async def asend(self, value: None) -> bytes:
-        if self._f.closed or self._sent >= self._size:
+        if self._sent >= self._size or (self._f.closed and self._first is None):
             self._f.close()
             raise StopAsyncIteration
-        want = min(STREAM_CHUNK_BYTES, self._size - self._sent)
-        loop = asyncio.get_running_loop()
+        chunk, self._first = self._first, None
         try:
-            chunk = await loop.run_in_executor(None, os.pread, self._f.fileno(), want, self._sent)
+            if chunk is None:
+                want = min(STREAM_CHUNK_BYTES, self._size - self._sent)
+                loop = asyncio.get_running_loop()
+                fd = self._f.fileno()
+                chunk = await loop.run_in_executor(None, os.pread, fd, want, self._sent)
             if not chunk:
                 raise OSError(f"media file shorter than {self._size} bytes")  # cannot happen
         except BaseException:
@@ -58,9 +62,19 @@ class FileChunks(AsyncGenerator[bytes, None]):
 
     async def athrow(self, typ: Any, val: Any = None, tb: Any = None) -> bytes:
         self._f.close()
+        self._first = None
         if isinstance(typ, BaseException):
             raise typ
         raise typ if val is None else val
 
     async def aclose(self) -> None:
         self._f.close()
+        self._first = None
+
+
+def read_first(f: FileIO, size: int) -> bytes:
+    """The first piece of an open file, closing it if that is all of it."""
+    first = os.pread(f.fileno(), min(STREAM_CHUNK_BYTES, size), 0)
+    if len(first) >= size:
+        f.close()
+    return first

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from io import FileIO
 from pathlib import Path
 
-from adapters.media.files import FileChunks, write_new
+from adapters.media.files import FileChunks, read_first, write_new
 from domain.media.keys import MediaKey
 from domain.media.ports import CacheUsage, MediaStream, PurgeMode, PurgeReport, StoredMedia
 
@@ -93,12 +93,25 @@ class FilesystemMediaCache:
         """Streamed from one open descriptor: a purge that unlinks the file meanwhile does
         not cut the download short (POSIX keeps the inode until the descriptor closes)."""
         loop = asyncio.get_running_loop()
-        opened = await loop.run_in_executor(None, self._open_fresh, key)
+        opened = await loop.run_in_executor(None, self._open_with_first_piece, key)
+        if opened is None:
+            return None
+        f, st, first = opened
+        chunks = FileChunks(f, st.st_size, first)
+        return MediaStream(key, st.st_size, st.st_mtime, chunks, path=str(self.path_for(key)))
+
+    def _open_with_first_piece(self, key: MediaKey) -> tuple[FileIO, os.stat_result, bytes] | None:
+        """`_open_fresh` and the first piece in the same trip (closed if that was all)."""
+        opened = self._open_fresh(key)
         if opened is None:
             return None
         f, st = opened
-        chunks = FileChunks(f, st.st_size)
-        return MediaStream(key, st.st_size, st.st_mtime, chunks, path=str(self.path_for(key)))
+        try:
+            first = read_first(f, st.st_size)
+        except BaseException:
+            f.close()
+            raise
+        return f, st, first
 
     def _open_fresh(self, key: MediaKey) -> tuple[FileIO, os.stat_result] | None:
         """The chart opened for reading and its stat, touched for LRU; None if absent/expired."""

@@ -65,9 +65,13 @@ class _ASGIMediaFile(ASGIResponse):
                 event: Any = {"type": PATHSEND, "path": opened.path}  # not in Litestar's types
                 await send(event)
             else:
+                sent, done = 0, False
                 async for piece in opened.chunks:
-                    await send({"type": "http.response.body", "body": piece, "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    sent += len(piece)
+                    done = sent >= opened.size  # the last piece ends the body: one send less
+                    await send({"type": "http.response.body", "body": piece, "more_body": not done})
+                if not done:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await opened.chunks.aclose()
         await self.after_response()

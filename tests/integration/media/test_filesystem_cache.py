@@ -219,3 +219,17 @@ async def test_an_opened_chart_closes_its_file_read_or_not(tmp_path: Path) -> No
     await anext(half.chunks)
     await half.chunks.aclose()
     assert open_descriptors() == before
+
+
+async def test_a_chart_of_one_piece_is_read_in_the_trip_that_opens_it(tmp_path: Path) -> None:
+    cache = FilesystemMediaCache(tmp_path, ttl_seconds=60, budget_bytes=10**6)
+    data = os.urandom(5000)
+    await cache.put(key("small"), data)
+    before = open_descriptors()
+    opened = await cache.open(key("small"))
+    assert opened is not None
+    assert open_descriptors() == before  # nothing left open: the piece is already read
+    os.unlink(cache.path_for(key("small")))  # purged meanwhile: the answer still completes
+    assert b"".join([piece async for piece in opened.chunks]) == data
+    again = await cache.open(key("small"))
+    assert again is None
