@@ -22,22 +22,19 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from io import FileIO
 from pathlib import Path
-from typing import Any
 
-import aiofiles
-import aiofiles.os
-
+from adapters.media.files import FileChunks, read_first, write_new
 from domain.media.keys import MediaKey
 from domain.media.ports import CacheUsage, MediaStream, PurgeMode, PurgeReport, StoredMedia
 
 LOW_WATERMARK = 0.9
 TOUCH_EVERY_SECONDS = 1.0
 STALE_TEMP_SECONDS = 3600.0
-STREAM_CHUNK_BYTES = 64 * 1024
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -77,21 +74,17 @@ class FilesystemMediaCache:
     # --- reads -------------------------------------------------------------------------
 
     async def get(self, key: MediaKey) -> StoredMedia | None:
-        path = self.path_for(key)
-        try:
-            async with aiofiles.open(path, "rb") as f:
-                fd = f.fileno()
-                st = os.fstat(fd)
-                now = self._clock()
-                if now - st.st_mtime > self._ttl:
-                    return None
-                data = await f.read()
-                if now - st.st_atime >= TOUCH_EVERY_SECONDS:
-                    # On the open descriptor: a file replaced meanwhile keeps its own times.
-                    with contextlib.suppress(OSError):
-                        os.utime(fd, ns=(int(now * 1e9), st.st_mtime_ns))
-        except (FileNotFoundError, NotADirectoryError):
+        # One trip to a thread (open, check, read, touch, close), not one per system call.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._read_whole, key)
+
+    def _read_whole(self, key: MediaKey) -> StoredMedia | None:
+        opened = self._open_fresh(key)
+        if opened is None:
             return None
+        f, st = opened
+        with f:
+            data = f.readall()
         if len(data) != st.st_size:  # cannot happen with atomic renames; never serve it
             return None
         return StoredMedia(key=key, data=data, created_at=st.st_mtime)
@@ -99,8 +92,31 @@ class FilesystemMediaCache:
     async def open(self, key: MediaKey) -> MediaStream | None:
         """Streamed from one open descriptor: a purge that unlinks the file meanwhile does
         not cut the download short (POSIX keeps the inode until the descriptor closes)."""
+        loop = asyncio.get_running_loop()
+        opened = await loop.run_in_executor(None, self._open_with_first_piece, key)
+        if opened is None:
+            return None
+        f, st, first = opened
+        chunks = FileChunks(f, st.st_size, first)
+        return MediaStream(key, st.st_size, st.st_mtime, chunks, path=str(self.path_for(key)))
+
+    def _open_with_first_piece(self, key: MediaKey) -> tuple[FileIO, os.stat_result, bytes] | None:
+        """`_open_fresh` and the first piece in the same trip (closed if that was all)."""
+        opened = self._open_fresh(key)
+        if opened is None:
+            return None
+        f, st = opened
         try:
-            f = await aiofiles.open(self.path_for(key), "rb")
+            first = read_first(f, st.st_size)
+        except BaseException:
+            f.close()
+            raise
+        return f, st, first
+
+    def _open_fresh(self, key: MediaKey) -> tuple[FileIO, os.stat_result] | None:
+        """The chart opened for reading and its stat, touched for LRU; None if absent/expired."""
+        try:
+            f = FileIO(self.path_for(key), "rb")
         except (FileNotFoundError, NotADirectoryError):
             return None
         try:
@@ -108,15 +124,16 @@ class FilesystemMediaCache:
             st = os.fstat(fd)
             now = self._clock()
             if now - st.st_mtime > self._ttl:
-                await f.close()
+                f.close()
                 return None
             if now - st.st_atime >= TOUCH_EVERY_SECONDS:
+                # On the open descriptor: a file replaced meanwhile keeps its own times.
                 with contextlib.suppress(OSError):
                     os.utime(fd, ns=(int(now * 1e9), st.st_mtime_ns))
         except BaseException:
-            await f.close()
+            f.close()
             raise
-        return MediaStream(key, st.st_size, st.st_mtime, _read_chunks(f, st.st_size))
+        return f, st
 
     async def usage(self) -> CacheUsage:
         entries = await asyncio.to_thread(self._scan)
@@ -130,20 +147,17 @@ class FilesystemMediaCache:
     # --- writes ------------------------------------------------------------------------
 
     async def put(self, key: MediaKey, data: bytes) -> None:
+        # One trip to the ledger thread: write the temp file, then commit it (rename + ledger,
+        # under the flock). Writes queue there anyway to commit; a chart is written in << 1 ms.
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._locked_io, self._write_and_commit, key, data)
+
+    def _write_and_commit(self, key: MediaKey, data: bytes) -> None:
         final = self.path_for(key)
         temp = final.with_name(f".{key.value}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        for attempt in (1, 2):
-            await aiofiles.os.makedirs(final.parent, exist_ok=True)
-            try:
-                async with aiofiles.open(temp, "wb") as f:
-                    await f.write(data)
-                break
-            except FileNotFoundError:
-                if attempt == 2:  # the shard folder vanished twice under us
-                    raise
         try:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._locked_io, self._commit, temp, final, len(data))
+            write_new(final.parent, temp, data)
+            self._commit(temp, final, len(data))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
@@ -274,20 +288,6 @@ class FilesystemMediaCache:
                 os.pwrite(fd, encoded, 0)
         finally:
             os.close(fd)  # closing releases the flock
-
-
-async def _read_chunks(f: Any, size: int) -> AsyncGenerator[bytes, None]:
-    """The file's bytes in order; exactly `size` of them or an error, then closed."""
-    sent = 0
-    try:
-        while sent < size:
-            chunk = await f.read(min(STREAM_CHUNK_BYTES, size - sent))
-            if not chunk:
-                raise OSError(f"media file shorter than {size} bytes")  # cannot happen
-            sent += len(chunk)
-            yield chunk
-    finally:
-        await f.close()
 
 
 @dataclass

@@ -23,9 +23,21 @@ from domain.media.ports import (
 
 @dataclass(frozen=True, slots=True)
 class RenderedChart:
+    """A chart to send: `data` when this process holds the PNG (it rendered it, or shared a
+    render in this process), else `stream`: a cache hit, the stored file opened for sending
+    (never read into memory here)."""
+
     key: MediaKey
-    data: bytes
+    data: bytes | None
     cache_hit: bool
+    stream: MediaStream | None = None
+
+    async def read(self) -> bytes:
+        """The PNG bytes either way (reads the stream to its end)."""
+        if self.data is not None:
+            return self.data
+        assert self.stream is not None
+        return b"".join([piece async for piece in self.stream.chunks])
 
 
 class RenderChart:
@@ -47,10 +59,10 @@ class RenderChart:
 
     async def __call__(self, spec: ChartSpec) -> RenderedChart:
         key = MediaKey.derive(spec, self._renderer.version)
-        cached = await self._store.get(key)
-        if cached is not None:
+        opened = await self._store.open(key)
+        if opened is not None:
             self._metrics.cache_hit(spec.chart_type)
-            return RenderedChart(key, cached.data, cache_hit=True)
+            return RenderedChart(key, None, cache_hit=True, stream=opened)
         task = self._inflight.get(key)
         if task is None:
             # A task of its own, so a client that disconnects does not cancel the others' render.
@@ -71,7 +83,8 @@ class RenderChart:
 
     async def _render_once(self, key: MediaKey, spec: ChartSpec) -> RenderedChart:
         async with self._lock.hold(key):
-            # Another process may have rendered it while we waited for the lock.
+            # Another process may have rendered it while we waited for the lock. Read whole:
+            # every request waiting on this task shares the result.
             cached = await self._store.get(key)
             if cached is not None:
                 self._metrics.cache_hit(spec.chart_type)

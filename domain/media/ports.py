@@ -40,6 +40,9 @@ class MediaStream:
     size: int
     created_at: float  # unix seconds
     chunks: AsyncGenerator[bytes, None]
+    # The stored file on this host, when the store keeps one: a server that can send a file
+    # by path itself (ASGI `http.response.pathsend`) is given this instead of the chunks.
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ async def _render(
     kind: type[ChartIn],
     render_chart: RenderChart,
     settings: Settings,
-) -> Response[bytes]:
+) -> Response[Any]:
     limit = settings.charts_max_request_bytes
     raw = await read_capped(request, limit)
     if raw is None:
@@ -45,7 +45,7 @@ async def _render(
     else:
         spec = parse_chart(raw, kind)
     rendered = await render_chart(spec)
-    return rendered_answer(rendered, settings.media_ttl_seconds)
+    return await rendered_answer(rendered, settings.media_ttl_seconds)
 
 
 def _chart_route(path: str, kind: type[ChartIn], summary: str) -> post:
@@ -78,7 +78,7 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
         return await _render(request, CandlestickIn, render_chart, settings)
 
     @_chart_route(
@@ -90,7 +90,7 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
         return await _render(request, EquityIn, render_chart, settings)
 
     @_chart_route("/histogram", HistogramIn, "Histogram with labelled mean and median lines")
@@ -100,5 +100,5 @@ class ChartsController(Controller):
         caller: Caller,
         render_chart: RenderChart,
         settings: Settings,
-    ) -> Response[bytes]:
+    ) -> Response[Any]:
         return await _render(request, HistogramIn, render_chart, settings)

@@ -8,12 +8,13 @@ from litestar import Controller, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
-from litestar.response import Stream
 
 from application.media.use_cases import GetMedia, RenderedChart
 from domain.identity import Caller
+from domain.media.ports import MediaStream
 from entrypoints.http.auth import SECURITY
 from entrypoints.http.errors import error_responses
+from entrypoints.http.media_body import MediaFile
 from entrypoints.settings import Settings
 
 MEDIA_HEADERS_DOC = [
@@ -37,15 +38,29 @@ def png_response(key: str, data: bytes, hit: bool, ttl: int) -> Response[bytes]:
     )
 
 
-def rendered_answer(
+async def rendered_answer(
     rendered: RenderedChart, ttl: int, if_none_match: str | None = None
-) -> Response[bytes]:
-    """A chart RenderChart gave (the chart endpoints, the reports): the PNG, or 304 when
-    If-None-Match holds its ETag (the key follows the data: an equal key is an equal image)."""
+) -> Response[Any]:
+    """A chart RenderChart gave (the chart endpoints, the reports): the PNG — a cache hit sent
+    from the stored file — or 304 when If-None-Match holds its ETag (the key follows the data:
+    an equal key is an equal image)."""
     key, hit = rendered.key.value, rendered.cache_hit
     if etag_matches(if_none_match, key):
+        if rendered.stream is not None:
+            await rendered.stream.chunks.aclose()
         return Response(content=b"", status_code=304, headers=media_headers(key, hit, ttl))
+    if rendered.stream is not None:
+        return stream_response(rendered.stream, True, ttl)
+    assert rendered.data is not None  # RenderedChart holds data or a stream
     return png_response(key, rendered.data, hit, ttl)
+
+
+def stream_response(opened: MediaStream, hit: bool, ttl: int) -> MediaFile:
+    """A stored chart sent from its open file (by the server itself when it can, pathsend),
+    never read whole into memory; `Content-Length` from the file's size."""
+    headers = media_headers(opened.key.value, hit, ttl)
+    headers["Content-Length"] = str(opened.size)
+    return MediaFile(opened, headers=headers)
 
 
 NOT_MODIFIED = {
@@ -112,5 +127,4 @@ class MediaController(Controller):
             await opened.chunks.aclose()
             return Response(content=b"", status_code=304, headers=headers)
         # Streamed: memory stays flat whatever the file size and the number of downloads.
-        headers["Content-Length"] = str(opened.size)
-        return Stream(opened.chunks, media_type="image/png", headers=headers)
+        return stream_response(opened, True, ttl)

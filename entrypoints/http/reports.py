@@ -62,7 +62,7 @@ class ReportsController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
         rendered = await equity_report(caller, _query(request, EquityReportQuery))
-        return rendered_answer(rendered, settings.media_ttl_seconds, if_none_match)
+        return await rendered_answer(rendered, settings.media_ttl_seconds, if_none_match)
 
     @_report_route(
         "/returns.png", ReturnsReportQuery, "Histogram of the caller's closed returns in percent"
@@ -76,4 +76,4 @@ class ReportsController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
         rendered = await returns_report(caller, _query(request, ReturnsReportQuery))
-        return rendered_answer(rendered, settings.media_ttl_seconds, if_none_match)
+        return await rendered_answer(rendered, settings.media_ttl_seconds, if_none_match)

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import Parameter
-from litestar.response import Stream
 
 from application.share_links import CreateShareLink, OpenSharedMedia
 from domain.errors import TooLarge
@@ -22,6 +21,7 @@ from entrypoints.http.auth import SECURITY
 from entrypoints.http.body import read_capped
 from entrypoints.http.errors import error_responses
 from entrypoints.http.media import NOT_MODIFIED, IfNoneMatch, etag_matches, media_headers
+from entrypoints.http.media_body import MediaFile
 from entrypoints.http.wire.decoding import decode_struct
 from entrypoints.http.wire.openapi import raw_body_operation
 from entrypoints.http.wire.share_links import LINK_MAX_BODY_BYTES, LinkIn, LinkOut
@@ -123,4 +123,4 @@ class ShareLinksController(Controller):
             await opened.chunks.aclose()
             return Response(content=b"", status_code=304, headers=headers)
         headers["Content-Length"] = str(opened.size)
-        return Stream(opened.chunks, media_type="image/png", headers=headers)
+        return MediaFile(opened, headers=headers)

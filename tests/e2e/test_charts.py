@@ -87,8 +87,11 @@ def test_every_chart_type(
         assert second.headers["x-cache"] == "HIT"
         assert second.headers["x-media-key"] == key
         assert second.content == first.content
+        assert_sent_headers(second, key, "HIT")
+        assert_sent_headers(first, key, "MISS")
 
         got = http.get(f"/api/v1/media/{key}")
+        assert_sent_headers(got, key, "HIT")
         assert_png(got, width, height)
         assert got.content == first.content
         assert got.headers["etag"] == f'"{key}"'
@@ -103,6 +106,21 @@ def test_every_chart_type(
         after = media_counters(http)
         assert after["media_render_total"] - before["media_render_total"] == 1
         assert after["media_cache_hits_total"] - before["media_cache_hits_total"] == 1
+
+
+def assert_sent_headers(response: httpx.Response, key: str, cache: str) -> None:
+    """SPEC §6 headers, each once, and a Content-Length that is the body's (a HIT is sent from
+    the stored file, a MISS from memory: the same headers either way)."""
+    raw = [name.lower() for name, _ in response.headers.raw]
+    for name in (b"content-type", b"content-length", b"etag", b"x-cache", b"cache-control"):
+        assert raw.count(name) == 1, (name, response.headers)
+    assert response.headers["content-type"] == "image/png"
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert response.headers["etag"] == f'"{key}"'
+    assert response.headers["x-media-key"] == key
+    assert response.headers["x-cache"] == cache
+    assert response.headers["cache-control"] == "private, max-age=86400"
+    assert "content-disposition" not in response.headers
 
 
 def test_same_chart_same_key_whatever_the_spelling(server: Server, auth: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -17,6 +18,7 @@ from adapters.rendering.charts.layout import Layout
 from adapters.rendering.charts.numbers import compact, number
 from adapters.rendering.charts.shapes import as_paths, rectangles
 from adapters.rendering.charts.theme import DOWN, MUTED, SMA_COLORS, UP
+from adapters.rendering.charts.ticks import axis_ticks, draw_ticks
 from domain.media.charts import CandlestickSpec
 
 DAY_US = 86_400_000_000
@@ -32,7 +34,8 @@ def candlestick_figure(spec: CandlestickSpec) -> Figure:
     n = len(o)
     x = np.arange(n, dtype=float)
     up = c >= o
-    colors = np.where(up, UP, DOWN)
+    # RGBA rows, not 500 colour names for matplotlib to parse one by one.
+    colors = np.where(up[:, None], to_rgba_array(UP), to_rgba_array(DOWN))
 
     ratios = (4.0, 1.0) if spec.v is not None else (1.0,)
     panels = layout.axes(
@@ -115,7 +118,6 @@ def candlestick_figure(spec: CandlestickSpec) -> Figure:
         volume.text(
             0.005, 0.93, "Volume", transform=volume.transAxes, va="top", fontsize=8, color=MUTED
         )
-        price.tick_params(labelbottom=False)
 
     times = spec.t
     fmt = time_format(times[0], times[-1], median_step_us(times))
@@ -124,6 +126,15 @@ def candlestick_figure(spec: CandlestickSpec) -> Figure:
         MaxNLocator(nbins=max(2, int(layout.width / (150 * layout.scale))), integer=True)
     )
     bottom_axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: index_label(v, times, fmt)))
+    x_ticks = axis_ticks(bottom_axes.xaxis)  # shared by the panels
+    for panel in panels:
+        draw_ticks(
+            panel,
+            x=x_ticks,
+            y=axis_ticks(panel.yaxis),
+            y_side="right",
+            x_labels=panel is bottom_axes,
+        )
     return fig
 
 

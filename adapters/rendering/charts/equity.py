@@ -10,6 +10,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from adapters.rendering.charts.layout import Layout
 from adapters.rendering.charts.numbers import number
 from adapters.rendering.charts.theme import DRAWDOWN, EQUITY, MUTED
+from adapters.rendering.charts.ticks import axis_ticks, draw_ticks
 from domain.media.charts import EquitySpec
 
 # matplotlib date numbers (days since 1970-01-01) of 0001-01-02 and 9999-12-30.
@@ -44,7 +45,6 @@ def equity_figure(spec: EquitySpec) -> Figure:
     main.set_ylim(floor, hi + pad)
     main.yaxis.tick_right()
     main.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, hi - lo)))
-    main.tick_params(labelbottom=False)
 
     dd_ax.fill_between(x, dd, 0.0, color=DRAWDOWN, alpha=0.25, linewidth=0)
     dd_ax.plot(x, dd, color=DRAWDOWN, linewidth=1.0)
@@ -106,4 +106,7 @@ def equity_figure(spec: EquitySpec) -> Figure:
     dd_ax.xaxis.set_major_formatter(
         ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
     )
+    x_ticks = axis_ticks(dd_ax.xaxis)  # shared by the panels
+    draw_ticks(main, x=x_ticks, y=axis_ticks(main.yaxis), y_side="right", x_labels=False)
+    draw_ticks(dd_ax, x=x_ticks, y=axis_ticks(dd_ax.yaxis), y_side="right")
     return fig

@@ -10,7 +10,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from adapters.rendering.charts.layout import Layout
 from adapters.rendering.charts.numbers import compact, number
 from adapters.rendering.charts.shapes import as_paths, rectangles
-from adapters.rendering.charts.theme import MEAN, MEDIAN, MUTED
+from adapters.rendering.charts.theme import MEAN, MEDIAN
+from adapters.rendering.charts.ticks import axis_ticks, draw_ticks
 from domain.media.charts import HistogramSpec
 
 
@@ -48,7 +49,6 @@ def histogram_figure(spec: HistogramSpec) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, span)))
-    ax.set_ylabel("count", fontsize=9, color=MUTED)
 
     mean = float(values.mean())
     median = float(np.median(values))
@@ -77,4 +77,5 @@ def histogram_figure(spec: HistogramSpec) -> Figure:
     legend = ax.legend(loc="upper right", fontsize=9, title=f"n = {len(values):,}")
     legend.get_title().set_fontsize(9)
     legend.get_frame().set_linewidth(0)
+    draw_ticks(ax, x=axis_ticks(ax.xaxis), y=axis_ticks(ax.yaxis), y_side="left", y_title="count")
     return fig

@@ -18,9 +18,7 @@ MEDIAN = "#7c3aed"
 
 
 def style_axes(ax: Axes) -> None:
+    """Background and frame; grid, ticks and their labels are drawn by `ticks.draw_ticks`."""
     ax.set_facecolor("white")
-    ax.grid(True, color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_color(SPINE)
-    ax.tick_params(labelsize=9, colors=MUTED, length=3)

@@ -190,3 +190,46 @@ async def test_render_lock_excludes_another_process(tmp_path: Path) -> None:
         (tmp_path / "release").write_text("go")
         proc.join(30)
     assert proc.exitcode == 0
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_an_opened_chart_closes_its_file_read_or_not(tmp_path: Path) -> None:
+    cache = FilesystemMediaCache(tmp_path, ttl_seconds=60, budget_bytes=10**6)
+    data = os.urandom(200_000)  # several pieces
+    await cache.put(key("big"), data)
+    before = open_descriptors()
+
+    unread = await cache.open(key("big"))
+    assert unread is not None and unread.size == len(data)
+    assert unread.path == str(cache.path_for(key("big")))
+    assert open_descriptors() == before + 1
+    await unread.chunks.aclose()  # never started (e.g. a 304): still closed
+    assert open_descriptors() == before
+
+    read = await cache.open(key("big"))
+    assert read is not None
+    assert b"".join([piece async for piece in read.chunks]) == data
+    assert open_descriptors() == before  # closed after the last piece
+
+    half = await cache.open(key("big"))
+    assert half is not None
+    await anext(half.chunks)
+    await half.chunks.aclose()
+    assert open_descriptors() == before
+
+
+async def test_a_chart_of_one_piece_is_read_in_the_trip_that_opens_it(tmp_path: Path) -> None:
+    cache = FilesystemMediaCache(tmp_path, ttl_seconds=60, budget_bytes=10**6)
+    data = os.urandom(5000)
+    await cache.put(key("small"), data)
+    before = open_descriptors()
+    opened = await cache.open(key("small"))
+    assert opened is not None
+    assert open_descriptors() == before  # nothing left open: the piece is already read
+    os.unlink(cache.path_for(key("small")))  # purged meanwhile: the answer still completes
+    assert b"".join([piece async for piece in opened.chunks]) == data
+    again = await cache.open(key("small"))
+    assert again is None

@@ -43,7 +43,9 @@ async def test_miss_then_hit() -> None:
     second = await w.render(SPEC)
     assert (first.cache_hit, second.cache_hit) == (False, True)
     assert first.key == second.key == MediaKey.derive(SPEC, FakeRenderer.version)
-    assert first.data == second.data
+    # The hit is the stored file opened for sending, not a copy read into memory.
+    assert second.data is None and second.stream is not None
+    assert first.data == await second.read()
     assert len(w.renderer.calls) == 1
     assert w.metrics.renders == {"histogram": 1}
     assert w.metrics.hits == {"histogram": 1}
@@ -60,7 +62,7 @@ async def test_identical_requests_render_once() -> None:
     assert len(w.renderer.calls) == 1
     assert w.metrics.renders == {"histogram": 1}
     assert sum(not r.cache_hit for r in results) == 1
-    assert len({r.data for r in results}) == 1
+    assert len({await r.read() for r in results}) == 1
 
 
 async def test_a_cancelled_first_caller_does_not_cancel_the_render() -> None:
@@ -73,7 +75,7 @@ async def test_a_cancelled_first_caller_does_not_cancel_the_render() -> None:
     first.cancel()
     w.renderer.gate.set()
     result = await second
-    assert result.data.startswith(b"\x89PNG")
+    assert (await result.read()).startswith(b"\x89PNG")
     assert len(w.renderer.calls) == 1
     assert await w.store.get(result.key) is not None
 
@@ -120,8 +122,9 @@ async def test_get_media() -> None:
     w = World()
     rendered = await w.render(SPEC)
     got = await GetMedia(w.store)(rendered.key.value)
-    assert (got.key, got.size) == (rendered.key, len(rendered.data))
-    assert b"".join([piece async for piece in got.chunks]) == rendered.data
+    png = await rendered.read()
+    assert (got.key, got.size) == (rendered.key, len(png))
+    assert b"".join([piece async for piece in got.chunks]) == png
     for raw in ("nope", "..%2F..%2Fetc%2Fpasswd", "a" * 64, rendered.key.value.upper()):
         with pytest.raises(NotFound):
             await GetMedia(w.store)(raw)
