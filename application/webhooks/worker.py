@@ -82,9 +82,13 @@ class WebhookWorker:
         self._gauge_at = 0.0
 
     async def start(self, encode: EncodeBody) -> None:
-        self._encode = encode
+        self.prepare(encode)
         await self._feed.watch(self.wake)
         self._loop_task = asyncio.get_running_loop().create_task(self._run())
+
+    def prepare(self, encode: EncodeBody) -> None:
+        """How a delivery body is written; `start` calls it (tests drive `step` by hand)."""
+        self._encode = encode
 
     def wake(self, _user_id: UUID | None = None) -> None:
         self._woken.set()
