@@ -22,12 +22,13 @@ class FakeResolver:
 
 
 class FakeKeys:
-    def __init__(self) -> None:
-        self.made = 0
+    """Keys 1, 2, 3, ... (each byte the count, mod 256), unique across instances."""
+
+    made = 0
 
     def new_key(self, size: int) -> bytes:
-        self.made += 1
-        return bytes([self.made]) * size
+        FakeKeys.made += 1
+        return bytes([FakeKeys.made % 256]) * size
 
 
 @dataclasses.dataclass
