@@ -48,7 +48,7 @@ from tests.fakes.stream import item
         ("ff02::1", "multicast"),
         ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped: judged as the IPv4 address
         ("::ffff:10.0.0.1", "private"),
-        ("0.0.0.0", "private"),
+        ("0.0.0.0", "private"),  # noqa: S104 - an address under test, not a bind
         ("100.64.0.1", "not globally routable"),  # carrier-grade NAT
         ("240.0.0.1", "private"),
     ],
@@ -96,7 +96,7 @@ def test_event_types_default_to_all_and_unknown_ones_are_refused() -> None:
         EventType.CREATED,
         EventType.TRANSITIONED,
     )
-    with pytest.raises(InvalidInput, match="signal.deleted"):
+    with pytest.raises(InvalidInput, match=r"signal\.deleted"):
         normalise_events(["signal.deleted"])
     with pytest.raises(InvalidInput):
         normalise_events([])
