@@ -95,6 +95,41 @@ _RELEASE = (
     'UPDATE "webhook_subscription" SET "claimed_until" = {}, "claim_token" = NULL '
     'WHERE "id" = {} AND "claim_token" = {}'
 )
+# PostgreSQL: each of extend and record in one statement (one round trip, one implicit
+# transaction) instead of BEGIN / 2-4 statements / COMMIT; SQLite runs the statements above in
+# one write transaction. A data-modifying CTE runs once whether or not the outer query reads it.
+_PG_EXTEND = """
+WITH moved AS (
+    UPDATE webhook_subscription SET event_cursor = $2
+     WHERE id = $1 AND event_cursor = $3 AND claim_token = $4 RETURNING id
+), added AS (
+    INSERT INTO webhook_delivery (subscription_id, event_id, event_type, body, status,
+                                  attempts, round_start, next_attempt_at, created_at)
+    SELECT $1, u.event_id, u.event_type, u.body, 'pending', 0, 0, $8, $8
+      FROM unnest($5::bigint[], $6::text[], $7::text[]) AS u(event_id, event_type, body)
+     WHERE EXISTS (SELECT 1 FROM moved)
+    ON CONFLICT (subscription_id, event_id) DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM moved"""
+_PG_RECORD = """
+WITH advanced AS (
+    UPDATE webhook_delivery SET status = $3, attempts = attempts + 1, next_attempt_at = $4
+     WHERE subscription_id = $1 AND event_id = $2 AND attempts = $5 AND status = 'pending'
+       AND EXISTS (SELECT 1 FROM webhook_subscription WHERE id = $1 AND claim_token = $6)
+    RETURNING attempts
+), logged AS (
+    INSERT INTO webhook_attempt (subscription_id, event_id, attempt, status, response_status,
+                                 error, at, next_attempt_at)
+    SELECT $1, $2, attempts, $3, $7, $8, $9, $4 FROM advanced
+    RETURNING 1
+), disabled AS (
+    UPDATE webhook_subscription SET enabled = FALSE, disabled_reason = $10
+     WHERE id = $1 AND $10::text IS NOT NULL AND EXISTS (SELECT 1 FROM advanced)
+    RETURNING 1
+)
+SELECT count(*) FROM advanced"""
+_GONE = "the receiver answered 410 Gone"
 _PENDING = 'SELECT COUNT(*) AS "n" FROM "webhook_delivery" WHERE "status" = \'pending\''
 
 
@@ -118,6 +153,19 @@ class PiccoloOutbox:
         deliveries: Sequence[NewDelivery],
         now: datetime,
     ) -> bool:
+        if self._db.dialect == "postgres":
+            moved = await self._db.pool.fetchval(
+                _PG_EXTEND,
+                subscription_id,
+                new_cursor,
+                cursor,
+                token,
+                [d.event_id for d in deliveries],
+                [d.event_type for d in deliveries],
+                [d.body.decode() for d in deliveries],
+                now,
+            )
+            return bool(moved)
         async with self._db.write_transaction():
             moved = await self._db.run(_MOVE_CURSOR, new_cursor, subscription_id, cursor, token)
             if not moved:
@@ -161,6 +209,22 @@ class PiccoloOutbox:
         now: datetime,
     ) -> bool:
         d = delivery
+        error = result.error[:ERROR_MAX_LENGTH] if result.error is not None else None
+        if self._db.dialect == "postgres":
+            advanced = await self._db.pool.fetchval(
+                _PG_RECORD,
+                d.subscription_id,
+                d.event_id,
+                outcome.status.value,
+                outcome.next_attempt_at,
+                d.attempts,
+                token,
+                result.response_status,
+                error,
+                now,
+                _GONE if outcome.disable_subscription else None,
+            )
+            return bool(advanced)
         async with self._db.write_transaction():
             if not await self._db.run(_HOLDS, d.subscription_id, token):
                 return False  # the lease went to another worker: it owns the delivery now
@@ -174,7 +238,6 @@ class PiccoloOutbox:
             )
             if not advanced:
                 return False
-            error = result.error[:ERROR_MAX_LENGTH] if result.error is not None else None
             await self._db.run(
                 _INSERT_ATTEMPT,
                 d.subscription_id,
