@@ -21,7 +21,7 @@ from uuid import UUID
 
 from domain.accounts.ports import Clock
 from domain.stream.ports import EventFeed
-from domain.webhooks.model import DeliveryStatus, DueDelivery, Subscription
+from domain.webhooks.model import AttemptOutcome, DeliveryStatus, DueDelivery, Subscription
 from domain.webhooks.ports import (
     Claimed,
     DeliveryLock,
@@ -184,10 +184,11 @@ class WebhookWorker:
                 if not await self._outbox.renew(self._token, subscription.id, lease):
                     return  # taken over (we were too slow): the new holder sends it
                 renewed = time.monotonic()
-            if await self._attempt(subscription, delivery):
-                return  # 410: the subscription is disabled
+            after = await self._attempt(subscription, delivery)
+            if after.disable_subscription or after.hold_until is not None:
+                return  # 410: disabled; the receiver fails: held until the retry
 
-    async def _attempt(self, subscription: Subscription, delivery: DueDelivery) -> bool:
+    async def _attempt(self, subscription: Subscription, delivery: DueDelivery) -> AttemptOutcome:
         now = self._clock.now()
         timestamp = int(now.timestamp())
         message_id = webhook_id(subscription.id, delivery.event_id)
@@ -205,7 +206,7 @@ class WebhookWorker:
         after = outcome(result, attempts_in_round, self._policy.schedule, done)
         await self._outbox.record(self._token, delivery, result, after, done)
         self._metrics.attempted(_RESULT_LABEL[after.status], result.seconds)
-        return after.disable_subscription
+        return after
 
     async def close(self) -> None:
         self._stopping = True
