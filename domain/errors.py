@@ -43,6 +43,10 @@ class Gone(DomainError):
     """It existed and has ended for good, e.g. an expired share link (HTTP 410)."""
 
 
+class Conflict(DomainError):
+    """The thing is not in a state that allows this (HTTP 409), e.g. a limit reached."""
+
+
 class TooLarge(DomainError):
     """A request body over its limit (HTTP 413)."""
 

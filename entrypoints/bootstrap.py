@@ -28,6 +28,7 @@ from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
+from adapters.stream.shared import SharedFeed
 from adapters.system import SystemClock, UrlSafeSecrets, WritableDirectory
 from adapters.telemetry.lifecycle_metrics import PrometheusLifecycleMetrics
 from adapters.telemetry.media_metrics import PrometheusMediaMetrics
@@ -54,10 +55,22 @@ from application.reports import EquityReport, ReturnsReport
 from application.share_links import CreateShareLink, OpenSharedMedia, RotateLinkKey
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
 from application.stream import OpenStream, StreamHub, StreamPolicy
+from application.webhooks.subscriptions import (
+    CreateSubscription,
+    DeleteSubscription,
+    GetSubscription,
+    ListDeliveries,
+    ListSubscriptions,
+    RetryDelivery,
+    RotateSubscriptionSecret,
+)
+from application.webhooks.worker import WebhookWorker
 from domain.media.ports import MediaStore, RenderLock
 from domain.producer_auth import parse_networks
+from domain.webhooks.ports import EncodeBody
 from entrypoints.settings import Settings
 from entrypoints.stream_bus import stream_bus
+from entrypoints.webhook_parts import build_webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +116,32 @@ class Container:
     # stream
     stream_hub: StreamHub
     open_stream: OpenStream
+    # webhooks
+    create_subscription: CreateSubscription
+    list_subscriptions: ListSubscriptions
+    get_subscription: GetSubscription
+    delete_subscription: DeleteSubscription
+    rotate_subscription_secret: RotateSubscriptionSecret
+    list_deliveries: ListDeliveries
+    retry_delivery: RetryDelivery
+    webhook_worker: WebhookWorker
 
     async def start(self) -> None:
         """Open the database (CLI verbs and servers); the render pool starts lazily."""
         await self.database.start()
         self.database.bind_tables()
 
-    async def warm_up(self) -> None:
-        """Servers only: start the render workers in the background; requests are served
-        meanwhile (a render that arrives early queues behind the warm-up)."""
+    async def warm_up(self, webhook_body: EncodeBody | None = None) -> None:
+        """Servers only: start the render workers in the background (requests are served
+        meanwhile; a render that arrives early queues behind the warm-up), the stream hub
+        and, given how a delivery body is written (the HTTP wire's), the webhook worker."""
         await self.renderer.start(wait=False)
         await self.stream_hub.start()
+        if webhook_body is not None:
+            await self.webhook_worker.start(webhook_body)
 
     async def stop(self) -> None:
+        await self.webhook_worker.close()
         await self.stream_hub.close()
         await self.renderer.stop()
         await self.media_store.close()
@@ -153,8 +179,9 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         )
     renderer = MatplotlibChartRenderer(workers=settings.render_workers)
     bus = stream_bus(settings.database, database, lifecycle)
+    feed = SharedFeed(bus)  # one wake-up source for the stream hub and the webhook worker
     stream_hub = StreamHub(
-        bus,
+        feed,
         PrometheusStreamMetrics(metrics),
         StreamPolicy(
             buffer_events=settings.stream_buffer_events,
@@ -171,6 +198,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     )
     closed_signals = PiccoloClosedSignals()
     link_keys = PiccoloLinkKeys(database)
+    webhooks = build_webhooks(settings, database, feed, metrics, clock, secrets)
     return Container(
         settings=settings,
         database=database,
@@ -227,6 +255,14 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         rotate_link_key=RotateLinkKey(link_keys, clock, secrets),
         stream_hub=stream_hub,
         open_stream=OpenStream(stream_hub, bus),
+        create_subscription=webhooks.create_subscription,
+        list_subscriptions=webhooks.list_subscriptions,
+        get_subscription=webhooks.get_subscription,
+        delete_subscription=webhooks.delete_subscription,
+        rotate_subscription_secret=webhooks.rotate_subscription_secret,
+        list_deliveries=webhooks.list_deliveries,
+        retry_delivery=webhooks.retry_delivery,
+        webhook_worker=webhooks.worker,
     )
 
 

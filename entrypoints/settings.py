@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from domain.errors import InvalidInput
 from domain.producer_auth import parse_cidr_setting
+from domain.webhooks.model import DEFAULT_MAX_PER_USER, DEFAULT_RETRY_SCHEDULE
+from domain.webhooks.rules import parse_schedule
 
 T = TypeVar("T")
 
@@ -71,6 +73,11 @@ class Settings:
     # Canonical CIDR texts ("10.0.0.0/8"): plain strings, so that the settings object stays
     # something Litestar can hand to handlers (it cannot convert ipaddress unions).
     trusted_proxies: tuple[str, ...] = ()
+    # SPEC §15 (docs/webhooks.md)
+    webhooks_max_per_user: int = DEFAULT_MAX_PER_USER
+    webhooks_retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
+    webhooks_allow_private: bool = False
+    webhooks_concurrency: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +91,16 @@ class Settings:
                 f"must be >= MEDIA_MAX_BYTES ({media_max}), got {cache_max}",
             )
         media_store = read.choice("MEDIA_STORE", "fs", ("fs", "s3"))
+        max_per_user = read.integer(
+            "WEBHOOKS_MAX_PER_USER", DEFAULT_MAX_PER_USER, minimum=1, maximum=1000
+        )
+        concurrency = read.integer("WEBHOOKS_CONCURRENCY", 64, minimum=2, maximum=2048)
+        if concurrency <= max_per_user:
+            # One user's slow receivers (up to 10 s an attempt) must never hold every slot.
+            raise SettingsError(
+                "WEBHOOKS_CONCURRENCY",
+                f"must be > WEBHOOKS_MAX_PER_USER ({max_per_user}), got {concurrency}",
+            )
         return cls(
             database=_database(read.text("DATABASE_URL", "sqlite:///./var/signalhub.sqlite3")),
             host=read.text("HOST", "127.0.0.1"),
@@ -124,6 +141,12 @@ class Settings:
             stream_buffer_events=read.integer(
                 "STREAM_BUFFER_EVENTS", 1000, minimum=1, maximum=1_000_000
             ),
+            webhooks_max_per_user=max_per_user,
+            webhooks_retry_schedule=read.schedule(
+                "WEBHOOKS_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE
+            ),
+            webhooks_allow_private=read.boolean("WEBHOOKS_ALLOW_PRIVATE", False),
+            webhooks_concurrency=concurrency,
         )
 
 
@@ -185,6 +208,18 @@ class _Reader:
             return tuple(str(n) for n in parse_cidr_setting(self._raw(name) or "", name))
         except InvalidInput as exc:
             raise SettingsError(name, exc.detail.removeprefix(f"{name}: ")) from None
+
+    def schedule(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """Comma-separated delays in seconds; unset is the default, `none` is no retry."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if raw.lower() == "none":
+            return ()
+        try:
+            return parse_schedule(raw)
+        except ValueError as exc:
+            raise SettingsError(name, str(exc)) from None
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         raw = self._raw(name)

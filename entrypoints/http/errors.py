@@ -12,6 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from domain.errors import (
     AlreadyExists,
+    Conflict,
     DomainError,
     Forbidden,
     Gone,
@@ -33,6 +34,7 @@ _STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Gone: 410,
     AlreadyExists: 409,
+    Conflict: 409,
     TransitionNotAllowed: 409,
     PreconditionFailed: 412,
     TooLarge: 413,

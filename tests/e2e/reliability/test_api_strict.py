@@ -57,12 +57,22 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
             key = chart.headers["x-media-key"]
             link = http.post(f"/api/v1/media/{key}/links", json={}, headers=auth)
             assert link.status_code == 201, link.text
+            # A public address literal (no lookup) and an instrument no fuzzed signal has:
+            # the run never sends a webhook anywhere.
+            subscription = http.post(
+                "/api/v1/subscriptions",
+                json={"url": "https://93.184.215.14/hook", "instrument": "NOT.FUZZED"},
+                headers=auth,
+            )
+            assert subscription.status_code == 201, subscription.text
             # OPTIONS names every documented method of its path (litestar#4169 on GET+POST)
             for path, methods in http.get("/schema/openapi.json").json()["paths"].items():
                 concrete = (
                     path.replace("{signal_id}", ids[0])
                     .replace("{key}", "0" * 64)
                     .replace("{file}", "0" * 64 + ".png")
+                    .replace("{subscription_id}", subscription.json()["id"])
+                    .replace("{event_id}", "1")
                 )
                 allow = http.options(concrete).headers["allow"]
                 expected = {m.upper() for m in methods} | {"OPTIONS"}
@@ -76,6 +86,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
             "SIGNALHUB_FUZZ_MEDIA_KEY": key,
             "SIGNALHUB_FUZZ_SHARE_LINK": link.json()["url"],
             "SIGNALHUB_FUZZ_TRADINGVIEW_TOKEN": producer["tradingview_url"].rsplit("/", 1)[1],
+            "SIGNALHUB_FUZZ_SUBSCRIPTION_ID": subscription.json()["id"],
         }
         done = subprocess.run(
             [
@@ -107,7 +118,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
         )
         report = done.stdout + done.stderr
         assert done.returncode == 0, report
-        assert "19 selected / 20 total" in report, report
+        assert "26 selected / 27 total" in report, report
         print("\n" + report[report.find("SUMMARY") :])
     finally:
         server.stop()
