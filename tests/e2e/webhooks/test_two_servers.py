@@ -1,0 +1,61 @@
+"""SPEC §15 with two `signalhub serve` processes on one PostgreSQL: 500 events, nothing
+failing -> each delivered exactly once per subscription (no attempt claimed twice)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.support.signalhub import Cli, Server
+from tests.support.webhooks import (
+    WEBHOOK_ENV,
+    Receiver,
+    duplicates,
+    new_signals,
+    subscribed,
+)
+
+EVENTS = 500
+SENDERS = 8
+
+
+def delivered_count(http: httpx.Client) -> float:
+    text = http.get("/metrics").text
+    found = re.search(r'^webhook_deliveries_total\{result="delivered"\} (\S+)$', text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+@pytest.mark.slow
+def test_two_servers_deliver_500_events_exactly_once(
+    pg_cli: Cli, hub_on, start_server: Callable[..., Server], receiver: Receiver
+) -> None:
+    hub = hub_on(pg_cli)
+    other = start_server(pg_cli, env=WEBHOOK_ENV)
+    subscribed(hub.http, receiver, hub.owner, "a")
+    subscribed(hub.http, receiver, hub.owner, "b", events=["signal.created"])
+    servers = [hub.server, other]
+
+    def send(i: int) -> list[str]:
+        with servers[i % 2].client() as http:
+            return new_signals(http, hub.relay, EVENTS // SENDERS)
+
+    with ThreadPoolExecutor(SENDERS) as pool:
+        signal_ids = {s for batch in pool.map(send, range(SENDERS)) for s in batch}
+    assert len(signal_ids) == EVENTS
+
+    for name in ("a", "b"):
+        got = receiver.wait_for(name, EVENTS, deadline=180)
+        assert duplicates(got) == {}, name
+        assert len(got) == EVENTS, name
+        assert {r["body"]["data"]["signal"]["id"] for r in got} == signal_ids
+        ids = [r["event_id"] for r in got]
+        assert ids == sorted(ids, key=int), f"{name}: not in event-id order"
+    assert len(receiver.records()) == 2 * EVENTS  # not one attempt more, not one refused
+    with other.client() as http:
+        counts = [delivered_count(hub.http), delivered_count(http)]
+    print(f"delivered by each server: {counts}")
+    assert sum(counts) == 2 * EVENTS
