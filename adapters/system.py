@@ -24,6 +24,9 @@ class UrlSafeSecrets:
     def new_secret(self) -> str:
         return secrets.token_hex(32)
 
+    def new_key(self, size: int) -> bytes:
+        return secrets.token_bytes(size)
+
     def new_url_token(self) -> str:
         # url-safe base64: A-Z a-z 0-9 - _ only, nothing to escape in a path segment.
         return "tv_" + secrets.token_urlsafe(32)

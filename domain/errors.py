@@ -39,6 +39,10 @@ class AlreadyExists(DomainError):
         self.existing_id = existing_id
 
 
+class Conflict(DomainError):
+    """The thing is not in a state that allows this (HTTP 409), e.g. a limit reached."""
+
+
 class TooLarge(DomainError):
     """A request body over its limit (HTTP 413)."""
 

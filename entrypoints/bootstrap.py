@@ -23,14 +23,21 @@ from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
+from adapters.persistence.webhook_outbox import PiccoloOutbox
+from adapters.persistence.webhook_subscriptions import PiccoloSubscriptionRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
+from adapters.stream.shared import SharedFeed
 from adapters.system import SystemClock, UrlSafeSecrets, WritableDirectory
 from adapters.telemetry.lifecycle_metrics import PrometheusLifecycleMetrics
 from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
 from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
 from adapters.telemetry.stream_metrics import PrometheusStreamMetrics
+from adapters.telemetry.webhook_metrics import PrometheusWebhookMetrics
+from adapters.webhooks.lock import EveryProcess, FileDeliveryLock
+from adapters.webhooks.resolver import SystemResolver
+from adapters.webhooks.sender import HttpxSender
 from application.accounts.use_cases import (
     AuthenticateToken,
     CreateProducer,
@@ -48,8 +55,21 @@ from application.media.use_cases import GetMedia, MediaStats, PurgeMedia, Render
 from application.operations.readiness import CheckReadiness
 from application.signals import GetSignal, IngestPolicy, IngestSignal, ListSignals
 from application.stream import OpenStream, StreamHub, StreamPolicy
+from application.webhooks.subscriptions import (
+    CreateSubscription,
+    DeleteSubscription,
+    GetSubscription,
+    ListDeliveries,
+    ListSubscriptions,
+    RetryDelivery,
+    RotateSubscriptionSecret,
+    UrlGuard,
+    WebhookPolicy,
+)
+from application.webhooks.worker import WebhookWorker, WorkerPolicy
 from domain.media.ports import MediaStore, RenderLock
 from domain.producer_auth import parse_networks
+from domain.webhooks.ports import DeliveryLock, EncodeBody
 from entrypoints.settings import Settings
 from entrypoints.stream_bus import stream_bus
 
@@ -91,19 +111,32 @@ class Container:
     # stream
     stream_hub: StreamHub
     open_stream: OpenStream
+    # webhooks
+    create_subscription: CreateSubscription
+    list_subscriptions: ListSubscriptions
+    get_subscription: GetSubscription
+    delete_subscription: DeleteSubscription
+    rotate_subscription_secret: RotateSubscriptionSecret
+    list_deliveries: ListDeliveries
+    retry_delivery: RetryDelivery
+    webhook_worker: WebhookWorker
 
     async def start(self) -> None:
         """Open the database (CLI verbs and servers); the render pool starts lazily."""
         await self.database.start()
         self.database.bind_tables()
 
-    async def warm_up(self) -> None:
-        """Servers only: start the render workers in the background; requests are served
-        meanwhile (a render that arrives early queues behind the warm-up)."""
+    async def warm_up(self, webhook_body: EncodeBody | None = None) -> None:
+        """Servers only: start the render workers in the background (requests are served
+        meanwhile; a render that arrives early queues behind the warm-up), the stream hub
+        and, given how a delivery body is written (the HTTP wire's), the webhook worker."""
         await self.renderer.start(wait=False)
         await self.stream_hub.start()
+        if webhook_body is not None:
+            await self.webhook_worker.start(webhook_body)
 
     async def stop(self) -> None:
+        await self.webhook_worker.close()
         await self.stream_hub.close()
         await self.renderer.stop()
         await self.close_media_store()
@@ -142,8 +175,9 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         )
     renderer = MatplotlibChartRenderer(workers=settings.render_workers)
     bus = stream_bus(settings.database, database, lifecycle)
+    feed = SharedFeed(bus)  # one wake-up source for the stream hub and the webhook worker
     stream_hub = StreamHub(
-        bus,
+        feed,
         PrometheusStreamMetrics(metrics),
         StreamPolicy(
             buffer_events=settings.stream_buffer_events,
@@ -151,6 +185,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             max_per_user=settings.stream_max_per_user,
         ),
     )
+    webhooks = _webhooks(settings, database, feed, metrics, clock, secrets)
     return Container(
         settings=settings,
         database=database,
@@ -206,7 +241,74 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         purge_media=PurgeMedia(media_store),
         stream_hub=stream_hub,
         open_stream=OpenStream(stream_hub, bus),
+        create_subscription=webhooks.create_subscription,
+        list_subscriptions=webhooks.list_subscriptions,
+        get_subscription=webhooks.get_subscription,
+        delete_subscription=webhooks.delete_subscription,
+        rotate_subscription_secret=webhooks.rotate_subscription_secret,
+        list_deliveries=webhooks.list_deliveries,
+        retry_delivery=webhooks.retry_delivery,
+        webhook_worker=webhooks.worker,
     )
+
+
+def _webhooks(
+    settings: Settings,
+    database: Database,
+    feed: SharedFeed,
+    metrics: Metrics,
+    clock: SystemClock,
+    secrets: UrlSafeSecrets,
+) -> _Webhooks:
+    """SPEC §15: the subscription use cases and the delivery worker (docs/webhooks.md)."""
+    subscriptions = PiccoloSubscriptionRepository(database)
+    resolver = SystemResolver()
+    allow_private = settings.webhooks_allow_private
+    lock: DeliveryLock = (
+        FileDeliveryLock(settings.database.sqlite_path)
+        if settings.database.sqlite_path is not None
+        else EveryProcess()
+    )
+    return _Webhooks(
+        create_subscription=CreateSubscription(
+            subscriptions,
+            feed,
+            UrlGuard(resolver, allow_private),
+            clock,
+            secrets,
+            WebhookPolicy(settings.webhooks_max_per_user, allow_private),
+        ),
+        list_subscriptions=ListSubscriptions(subscriptions),
+        get_subscription=GetSubscription(subscriptions),
+        delete_subscription=DeleteSubscription(subscriptions),
+        rotate_subscription_secret=RotateSubscriptionSecret(subscriptions, clock, secrets),
+        list_deliveries=ListDeliveries(subscriptions),
+        retry_delivery=RetryDelivery(subscriptions, clock),
+        worker=WebhookWorker(
+            PiccoloOutbox(database),
+            feed,
+            HttpxSender(allow_private, resolver),
+            clock,
+            PrometheusWebhookMetrics(metrics),
+            lock,
+            WorkerPolicy(
+                schedule=settings.webhooks_retry_schedule,
+                concurrency=settings.webhooks_concurrency,
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Webhooks:
+    create_subscription: CreateSubscription
+    list_subscriptions: ListSubscriptions
+    get_subscription: GetSubscription
+    delete_subscription: DeleteSubscription
+    rotate_subscription_secret: RotateSubscriptionSecret
+    list_deliveries: ListDeliveries
+    retry_delivery: RetryDelivery
+    worker: WebhookWorker
 
 
 def _s3_media(settings: Settings) -> tuple[S3MediaStore | None, RenderLock]:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from domain.errors import InvalidInput
 from domain.producer_auth import parse_cidr_setting
+from domain.webhooks.model import DEFAULT_MAX_PER_USER, DEFAULT_RETRY_SCHEDULE
+from domain.webhooks.rules import parse_schedule
 
 T = TypeVar("T")
 
@@ -70,6 +72,11 @@ class Settings:
     # Canonical CIDR texts ("10.0.0.0/8"): plain strings, so that the settings object stays
     # something Litestar can hand to handlers (it cannot convert ipaddress unions).
     trusted_proxies: tuple[str, ...] = ()
+    # SPEC §15 (docs/webhooks.md)
+    webhooks_max_per_user: int = DEFAULT_MAX_PER_USER
+    webhooks_retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
+    webhooks_allow_private: bool = False
+    webhooks_concurrency: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +129,14 @@ class Settings:
             stream_buffer_events=read.integer(
                 "STREAM_BUFFER_EVENTS", 1000, minimum=1, maximum=1_000_000
             ),
+            webhooks_max_per_user=read.integer(
+                "WEBHOOKS_MAX_PER_USER", DEFAULT_MAX_PER_USER, minimum=1, maximum=1000
+            ),
+            webhooks_retry_schedule=read.schedule(
+                "WEBHOOKS_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE
+            ),
+            webhooks_allow_private=read.boolean("WEBHOOKS_ALLOW_PRIVATE", False),
+            webhooks_concurrency=read.integer("WEBHOOKS_CONCURRENCY", 8, minimum=1, maximum=256),
         )
 
 
@@ -183,6 +198,18 @@ class _Reader:
             return tuple(str(n) for n in parse_cidr_setting(self._raw(name) or "", name))
         except InvalidInput as exc:
             raise SettingsError(name, exc.detail.removeprefix(f"{name}: ")) from None
+
+    def schedule(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """Comma-separated delays in seconds; unset is the default, `none` is no retry."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if raw.lower() == "none":
+            return ()
+        try:
+            return parse_schedule(raw)
+        except ValueError as exc:
+            raise SettingsError(name, str(exc)) from None
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         raw = self._raw(name)

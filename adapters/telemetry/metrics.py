@@ -20,6 +20,7 @@ REJECT_REASONS = ("signature", "duplicate", "too_large", "invalid")
 # The ways in (domain.producer_auth.SignalSource); a separate series so that the SPEC's
 # label sets of signals_ingested_total and signals_rejected_total stay exactly as they are.
 SIGNAL_SOURCES = ("hmac", "standard_webhooks", "tradingview")
+WEBHOOK_RESULTS = ("delivered", "failed", "retry")
 
 
 @dataclass
@@ -87,6 +88,26 @@ class Metrics:
         self.stream_events_sent = Counter(
             "stream_events_sent", "Events written to streams (replays included)", registry=r
         )
+        self.webhook_deliveries = Counter(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by what they led to",
+            ["result"],
+            registry=r,
+        )
+        self.webhook_delivery_seconds = Histogram(
+            "webhook_delivery_seconds",
+            "Time of one webhook delivery attempt",
+            registry=r,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        )
+        # A count of the database's pending deliveries, set by every process: the most
+        # recent value of a live process.
+        self.webhook_pending = Gauge(
+            "webhook_pending",
+            "Webhook deliveries not yet delivered nor failed for good",
+            registry=r,
+            multiprocess_mode="livemostrecent",
+        )
         # Pre-create the fixed label sets so they show up at 0 before the first event.
         for reason in REJECT_REASONS:
             self.signals_rejected.labels(reason=reason)
@@ -97,6 +118,8 @@ class Metrics:
         for from_status, targets in TRANSITIONS.items():
             for to_status in targets:
                 self.signals_transitions.labels(from_status.value, to_status.value)
+        for result in WEBHOOK_RESULTS:
+            self.webhook_deliveries.labels(result=result)
         for chart_type in CHART_TYPES:
             self.media_render.labels(type=chart_type)
             self.media_cache_hits.labels(type=chart_type)

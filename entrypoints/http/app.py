@@ -22,6 +22,8 @@ from entrypoints.http.operations import OperationsController
 from entrypoints.http.shutdown import on_shutdown_signal
 from entrypoints.http.signals import SignalsController
 from entrypoints.http.stream import StreamController
+from entrypoints.http.webhooks import SubscriptionsController
+from entrypoints.http.wire.webhooks import encode_webhook_body
 from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
 from entrypoints.settings import Settings
 
@@ -30,7 +32,15 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    container = container or build_container(settings)
+    built = container or build_container(settings)
+
+    async def warm_up() -> None:
+        await built.warm_up(encode_webhook_body)  # webhook bodies: the §10 wire
+
+    return _litestar(built, warm_up)
+
+
+def _litestar(container: Container, warm_up: Any) -> Litestar:
     return Litestar(
         route_handlers=[
             OperationsController,
@@ -40,12 +50,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ChartsController,
             MediaController,
             StreamController,
+            SubscriptionsController,
         ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[
             container.start,
-            container.warm_up,
+            warm_up,
             lambda: on_shutdown_signal(container.stream_hub.stop_streams),
         ],
         on_shutdown=[container.stop],
@@ -76,6 +87,13 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "render_chart": container.render_chart,
         "get_media": container.get_media,
         "open_stream": container.open_stream,
+        "create_subscription": container.create_subscription,
+        "list_subscriptions": container.list_subscriptions,
+        "get_subscription": container.get_subscription,
+        "delete_subscription": container.delete_subscription,
+        "rotate_subscription_secret": container.rotate_subscription_secret,
+        "list_deliveries": container.list_deliveries,
+        "retry_delivery": container.retry_delivery,
     }
     return {
         "caller": Provide(provide_caller),

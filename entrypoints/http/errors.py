@@ -12,6 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from domain.errors import (
     AlreadyExists,
+    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -31,6 +32,7 @@ _STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     AlreadyExists: 409,
+    Conflict: 409,
     TransitionNotAllowed: 409,
     PreconditionFailed: 412,
     TooLarge: 413,

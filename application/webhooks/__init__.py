@@ -1,0 +1,1 @@
+"""Outbound webhooks (SPEC §15): the subscription use cases and the delivery worker."""
