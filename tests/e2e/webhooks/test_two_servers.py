@@ -20,7 +20,7 @@ from tests.support.webhooks import (
 )
 
 EVENTS = 500
-SENDERS = 8
+SENDERS = 10  # 50 signals each
 
 
 def delivered_count(http: httpx.Client) -> float:
