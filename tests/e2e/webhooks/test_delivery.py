@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.e2e.webhooks.conftest import Hub
 from tests.support.lifecycle import transition
 from tests.support.signalhub import Cli
+from tests.support.signals import account, producer
 from tests.support.webhooks import (
     Receiver,
     duplicates,
@@ -36,6 +37,8 @@ def test_every_created_and_transitioned_signal_arrives_once_in_event_order_signe
 ) -> None:
     hub = hub_on(cli)
     subscribed(hub.http, receiver, hub.owner, "all")
+    stranger = account(cli, "stranger")
+    new_signals(hub.http, producer(cli, stranger, "stranger-relay"), 2)  # not the owner's
     xau = new_signals(hub.http, hub.relay, 3)
     eur = new_signals(hub.http, hub.relay, 2, "EURUSD")
     moves(hub, xau, eur)

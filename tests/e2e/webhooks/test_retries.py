@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from tests.support.producers import sample
 from tests.support.signalhub import Cli
 from tests.support.stream import wait_until
 from tests.support.webhooks import (
@@ -53,6 +54,14 @@ def test_failing_twice_then_ok_is_three_attempts_spaced_by_the_schedule_one_webh
     assert all(by_attempt[n]["status"] != "delivered" for n in (1, 2))
     delivered = deliveries(hub.http, hub.owner, sub["id"], "delivered")
     assert [(d["event_id"], d["attempt"]) for d in delivered] == [(event["id"], 3)]
+    metrics = hub.http.get("/metrics").text
+    assert sample(metrics, 'webhook_deliveries_total{result="retry"}') == 2
+    assert sample(metrics, 'webhook_deliveries_total{result="delivered"}') == 1
+    assert sample(metrics, "webhook_delivery_seconds_count") == 3
+    wait_until(
+        lambda: sample(hub.http.get("/metrics").text, "webhook_pending") == 0,
+        "webhook_pending back to 0",
+    )
 
 
 def test_manual_retry_requeues_a_failed_delivery(cli: Cli, hub_on, receiver: Receiver) -> None:
@@ -137,3 +146,22 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(
     entries = after["signature"].split(" ")
     assert len(entries) == 2 and all(e.startswith("v1,") for e in entries)
     assert receiver.rejections() == []
+
+
+def test_a_deleted_subscription_gets_nothing_more(cli: Cli, hub_on, receiver: Receiver) -> None:
+    hub = hub_on(cli)
+    dropped = subscribed(hub.http, receiver, hub.owner, "dropped")
+    subscribed(hub.http, receiver, hub.owner, "kept")
+    first = new_signals(hub.http, hub.relay, 1)
+    receiver.wait_for("dropped", 1)
+
+    gone = hub.http.delete(f"{SUBSCRIPTIONS}/{dropped['id']}", headers=hub.owner.auth)
+    assert gone.status_code in (200, 204), gone.text
+    assert (
+        hub.http.get(f"{SUBSCRIPTIONS}/{dropped['id']}", headers=hub.owner.auth).status_code == 404
+    )
+    later = new_signals(hub.http, hub.relay, 2)
+    receiver.wait_for("kept", len(user_events(hub.http, hub.owner, first + later)))
+    settle(1.5)
+
+    assert len(receiver.records("dropped")) == 1
