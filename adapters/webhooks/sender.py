@@ -11,6 +11,7 @@ slip through: there is no second lookup. TLS still verifies the certificate for 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -29,6 +30,8 @@ from domain.webhooks.model import (
 from domain.webhooks.rules import check_addresses
 
 USER_AGENT = "signalhub-webhooks/1"
+# httpx logs every request with its URL at INFO; a subscription URL may carry credentials.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class GuardedNetwork(httpcore.AsyncNetworkBackend):

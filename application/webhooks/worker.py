@@ -48,7 +48,11 @@ class WorkerPolicy:
     schedule: tuple[int, ...]
     concurrency: int = 8
     poll_seconds: float = 0.5
-    lease_seconds: float = 60.0
+    # Renewed before every attempt, which takes at most 10 s: a process that dies holding a
+    # lease delays its subscription by at most this long.
+    lease_seconds: float = 20.0
+    # A wake-up waits this long first, so that a burst of events is read in one go.
+    gather_seconds: float = 0.05
     batch: int = 100  # due deliveries sent per lease, then the subscription is let go
     feed_page: int = 200
     feed_pages: int = 5  # events read per lease, at most feed_page * feed_pages
@@ -82,9 +86,13 @@ class WebhookWorker:
         self._gauge_at = 0.0
 
     async def start(self, encode: EncodeBody) -> None:
-        self._encode = encode
+        self.prepare(encode)
         await self._feed.watch(self.wake)
         self._loop_task = asyncio.get_running_loop().create_task(self._run())
+
+    def prepare(self, encode: EncodeBody) -> None:
+        """How a delivery body is written; `start` calls it (tests drive `step` by hand)."""
+        self._encode = encode
 
     def wake(self, _user_id: UUID | None = None) -> None:
         self._woken.set()
@@ -99,6 +107,7 @@ class WebhookWorker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._policy.poll_seconds):
                     await self._woken.wait()
+                await asyncio.sleep(self._policy.gather_seconds)
             self._woken.clear()
 
     async def step(self) -> int:

@@ -5,7 +5,7 @@ Two things the CLI cannot do by itself:
 - Sign `POST /api/v1/signals` as a producer does (HMAC-SHA256 over the exact body bytes):
   `before_call` serialises the generated body once, signs those bytes and sends exactly them.
   Every other `{signal_id}` case names one of the run's real signals (and every other
-  `{key}` a real chart), so transitions, trails and downloads get past the 404.
+  `{key}` a real chart, every other `{subscription_id}` a real subscription), so transitions, trails and downloads get past the 404.
 - Accept the few refusals the OpenAPI document states in words because JSON Schema cannot
   say them (docs/reliability.md, "The strict schemathesis run"). `filter_failure` drops a
   "schema-valid request rejected" failure only when the operation, the status and the
@@ -31,6 +31,7 @@ SECRET = os.environ.get("SIGNALHUB_FUZZ_SECRET", "")
 SIGNAL_IDS = [i for i in os.environ.get("SIGNALHUB_FUZZ_SIGNAL_IDS", "").split(",") if i]
 MEDIA_KEY = os.environ.get("SIGNALHUB_FUZZ_MEDIA_KEY", "")
 TRADINGVIEW_TOKEN = os.environ.get("SIGNALHUB_FUZZ_TRADINGVIEW_TOKEN", "")
+SUBSCRIPTION_ID = os.environ.get("SIGNALHUB_FUZZ_SUBSCRIPTION_ID", "")
 INGEST = "POST /api/v1/signals"
 INGEST_AT_PRODUCER = "POST /api/v1/producers/{producer_id}/signals"
 TRADINGVIEW = "POST /api/v1/hooks/tradingview/{token}"
@@ -66,6 +67,11 @@ DOCUMENTED_REFUSALS: dict[str, list[Refusal]] = {
     "POST /api/v1/charts/histogram": [(400, re.compile(r"title"), _TEXT), (422, ANY, ANY)],
     # `at` not before the previous state's time nor in the future; a note without NUL;
     # 412 when If-Match was sent and names another revision.
+    # SPEC §15: a URL must be http(s) and resolve to public addresses (checked by resolving
+    # it); at most WEBHOOKS_MAX_PER_USER subscriptions, then 409.
+    "POST /api/v1/subscriptions": [(400, re.compile(r"url"), ANY), (409, ANY, ANY)],
+    # a failed delivery of an enabled subscription only (the fuzz has no delivery at all)
+    "POST /api/v1/subscriptions/{subscription_id}/deliveries/{event_id}/retry": [(409, ANY, ANY)],
     "POST /api/v1/signals/{signal_id}/transitions": [
         (400, re.compile(r"at"), ANY),
         (400, re.compile(r"note"), _TEXT),
@@ -90,6 +96,8 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         parameters["producer_id"] = PRODUCER_ID
     if "token" in parameters and TRADINGVIEW_TOKEN and turn % 2 == 0:
         parameters["token"] = TRADINGVIEW_TOKEN
+    if "subscription_id" in parameters and SUBSCRIPTION_ID and turn % 2 == 0:
+        parameters["subscription_id"] = SUBSCRIPTION_ID
     if case.operation.label not in SIGNED or not SECRET:
         return
     sent = case.as_transport_kwargs()

@@ -44,9 +44,22 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
             ]
             chart = http.post("/api/v1/charts/histogram", json=histogram_body(50), headers=auth)
             assert chart.status_code == 200, chart.text
+            # A public address literal (no lookup) and an instrument no fuzzed signal has:
+            # the run never sends a webhook anywhere.
+            subscription = http.post(
+                "/api/v1/subscriptions",
+                json={"url": "https://93.184.215.14/hook", "instrument": "NOT.FUZZED"},
+                headers=auth,
+            )
+            assert subscription.status_code == 201, subscription.text
             # OPTIONS names every documented method of its path (litestar#4169 on GET+POST)
             for path, methods in http.get("/schema/openapi.json").json()["paths"].items():
-                concrete = path.replace("{signal_id}", ids[0]).replace("{key}", "0" * 64)
+                concrete = (
+                    path.replace("{signal_id}", ids[0])
+                    .replace("{key}", "0" * 64)
+                    .replace("{subscription_id}", subscription.json()["id"])
+                    .replace("{event_id}", "1")
+                )
                 allow = http.options(concrete).headers["allow"]
                 expected = {m.upper() for m in methods} | {"OPTIONS"}
                 assert set(allow.split(", ")) == expected, (path, allow)
@@ -58,6 +71,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
             "SIGNALHUB_FUZZ_SIGNAL_IDS": ",".join(ids),
             "SIGNALHUB_FUZZ_MEDIA_KEY": chart.headers["x-media-key"],
             "SIGNALHUB_FUZZ_TRADINGVIEW_TOKEN": producer["tradingview_url"].rsplit("/", 1)[1],
+            "SIGNALHUB_FUZZ_SUBSCRIPTION_ID": subscription.json()["id"],
         }
         done = subprocess.run(
             [
@@ -89,7 +103,7 @@ def test_schemathesis_with_all_checks_passes_over_the_whole_document(tmp_path: P
         )
         report = done.stdout + done.stderr
         assert done.returncode == 0, report
-        assert "14 selected / 15 total" in report, report
+        assert "21 selected / 22 total" in report, report
         print("\n" + report[report.find("SUMMARY") :])
     finally:
         server.stop()
