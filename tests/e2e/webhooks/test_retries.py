@@ -54,6 +54,8 @@ def test_failing_twice_then_ok_is_three_attempts_spaced_by_the_schedule_one_webh
     assert all(by_attempt[n]["status"] != "delivered" for n in (1, 2))
     delivered = deliveries(hub.http, hub.owner, sub["id"], "delivered")
     assert [(d["event_id"], d["attempt"]) for d in delivered] == [(event["id"], 3)]
+    # delivered: nothing of it is pending any more (whatever attempts 1 and 2 left it in then)
+    assert deliveries(hub.http, hub.owner, sub["id"], "pending") == []
     metrics = hub.http.get("/metrics").text
     assert sample(metrics, 'webhook_deliveries_total{result="retry"}') == 2
     assert sample(metrics, 'webhook_deliveries_total{result="delivered"}') == 1
@@ -97,6 +99,10 @@ def test_manual_retry_requeues_a_failed_delivery(cli: Cli, hub_on, receiver: Rec
     )
     delivered = deliveries(hub.http, hub.owner, sub["id"], "delivered")
     assert [(d["event_id"], d["response_status"]) for d in delivered] == [(event["id"], 200)]
+    # docs/webhooks.md: `?status=failed` lists exactly the deliveries that need a manual retry
+    assert deliveries(hub.http, hub.owner, sub["id"], "failed") == []
+    again = hub.http.post(retry, headers=hub.owner.auth)
+    assert again.status_code == 409, again.text  # delivered: nothing to retry
 
 
 def test_410_gone_disables_the_subscription(cli: Cli, hub_on, receiver: Receiver) -> None:
