@@ -14,7 +14,7 @@ The control port (JSON) programs it:
   client that hangs up meanwhile), `"body_bytes": N` (an answer body of N bytes, sent until
   the client stops reading), `"drip": S` (the body one byte every S seconds),
   `"location": URL` (a redirect).
-- `GET /records` -> `{"records": [...]}`; `POST /down` closes the hook port and every
+- `GET /records[?since=SEQ]` -> `{"records": [...]}` (from that one on); `POST /down` closes the hook port and every
   connection on it (connections are refused); `POST /up` opens it again; `GET /healthz`.
 """
 
@@ -237,9 +237,11 @@ def control_handler(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(raw)
 
         def do_GET(self) -> None:
-            if self.path == "/records":
+            path, _, query = self.path.partition("?")
+            if path == "/records":
+                since = int(query.removeprefix("since=") or 0) if query else 0
                 with STATE.lock:
-                    snapshot = json.loads(json.dumps(STATE.records))
+                    snapshot = json.loads(json.dumps(STATE.records[since:]))
                 self.reply(200, {"records": snapshot})
             else:
                 self.reply(200 if self.path == "/healthz" else 404, {})

@@ -64,8 +64,10 @@ class Receiver:
     def up(self) -> None:
         assert self.control.post("/up").status_code == 204
 
-    def records(self, name: str | None = None) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.control.get("/records").json()["records"]
+    def records(self, name: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+        """What the receiver saw (from its `since`-th request on), in arrival order."""
+        answer = self.control.get("/records", params={"since": since} if since else None)
+        found: list[dict[str, Any]] = answer.json()["records"]
         return [r for r in found if name is None or r["name"] == name]
 
     def delivered(self, name: str) -> list[dict[str, Any]]:
