@@ -4,7 +4,10 @@ followed, at most a few KiB of an answer are read, an attempt gives up after 10 
 
 from __future__ import annotations
 
+import time
+
 from tests.support.signalhub import Cli
+from tests.support.signals import account, producer
 from tests.support.stream import wait_until
 from tests.support.webhooks import (
     Receiver,
@@ -76,3 +79,43 @@ def test_hostile_receivers_stall_no_other_subscription_and_crash_no_worker(
     assert hub.server.process.poll() is None
     assert hub.http.get("/healthz").status_code == 200
     assert receiver.rejections() == []
+
+
+def test_one_users_slow_receivers_do_not_stall_another_users_subscription(
+    cli: Cli, hub_on, receiver: Receiver
+) -> None:
+    """The per-user maximum of slow subscriptions (WEBHOOKS_MAX_PER_USER, default 10), all
+    busy at once, still leaves room for another user's healthy one (default settings)."""
+    hub = hub_on(cli)
+    stranger = account(cli, "stranger")
+    stranger_relay = producer(cli, stranger, "stranger-relay")
+    slow = [f"slow-{i}" for i in range(10)]
+    for name in slow:
+        subscribed(hub.http, receiver, stranger, name, [{"status": 200, "delay": 120}])
+    subscribed(hub.http, receiver, hub.owner, "healthy")
+    new_signals(hub.http, stranger_relay, 1)
+    taken = busy_slots(receiver, slow)
+
+    mine = new_signals(hub.http, hub.relay, 2)
+    got = receiver.wait_for("healthy", len(user_events(hub.http, hub.owner, mine)), TIMEOUT + LATE)
+
+    abandoned = [r for n in slow for r in receiver.records(n) if r["client_gone_at"] is not None]
+    assert abandoned == [], (
+        f"the healthy subscription waited for {len(abandoned)} slow attempts to time out"
+    )
+    assert len(got) == 2
+    print(f"slow receivers busy before the healthy events: {taken} of {len(slow)}")
+
+
+def busy_slots(receiver: Receiver, names: list[str]) -> int:
+    """Wait until as many of these receivers as the server will take are busy (all of them,
+    or a count that has not grown for 1 s); return it."""
+    count, since = 0, time.monotonic()
+    while True:
+        now = sum(1 for n in names if receiver.records(n))
+        if now != count:
+            count, since = now, time.monotonic()
+        if count == len(names) or (count and time.monotonic() - since > 1.0):
+            return count
+        assert time.monotonic() - since < LATE, "no slow receiver got a request"
+        time.sleep(0.05)

@@ -1,5 +1,6 @@
-"""SPEC §15 with two `signalhub serve` processes on one PostgreSQL: 500 events, nothing
-failing -> each delivered exactly once per subscription (no attempt claimed twice)."""
+"""SPEC §15 with several processes: two `signalhub serve` on one PostgreSQL, 500 events,
+nothing failing -> each delivered exactly once per subscription (no attempt claimed twice);
+and one server with two workers on either engine."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support.signalhub import Cli, Server
+from tests.support.signals import account, producer
 from tests.support.webhooks import (
     WEBHOOK_ENV,
     Receiver,
@@ -59,3 +61,21 @@ def test_two_servers_deliver_500_events_exactly_once(
         counts = [delivered_count(hub.http), delivered_count(http)]
     print(f"delivered by each server: {counts}")
     assert sum(counts) == 2 * EVENTS
+
+
+def test_a_server_with_two_workers_delivers_each_event_once(
+    cli: Cli, start_server: Callable[..., Server], receiver: Receiver
+) -> None:
+    """`serve --workers 2`: on SQLite one process delivers, on PostgreSQL both may; either
+    way every event arrives once, in order."""
+    owner = account(cli, "owner")
+    relay = producer(cli, owner, "relay-1")
+    server = start_server(cli, workers=2, env=WEBHOOK_ENV)
+    with server.client() as http:
+        subscribed(http, receiver, owner, "a")
+        signal_ids = new_signals(http, relay, 60)
+        got = receiver.wait_for("a", len(signal_ids), deadline=120)
+    assert duplicates(got) == {}
+    assert len(receiver.records("a")) == len(signal_ids)
+    ids = [r["event_id"] for r in got]
+    assert ids == sorted(ids, key=int)
