@@ -23,8 +23,6 @@ from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
-from adapters.persistence.webhook_outbox import PiccoloOutbox
-from adapters.persistence.webhook_subscriptions import PiccoloSubscriptionRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
 from adapters.stream.shared import SharedFeed
@@ -34,10 +32,6 @@ from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
 from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
 from adapters.telemetry.stream_metrics import PrometheusStreamMetrics
-from adapters.telemetry.webhook_metrics import PrometheusWebhookMetrics
-from adapters.webhooks.lock import EveryProcess, FileDeliveryLock
-from adapters.webhooks.resolver import SystemResolver
-from adapters.webhooks.sender import HttpxSender
 from application.accounts.use_cases import (
     AuthenticateToken,
     CreateProducer,
@@ -63,15 +57,14 @@ from application.webhooks.subscriptions import (
     ListSubscriptions,
     RetryDelivery,
     RotateSubscriptionSecret,
-    UrlGuard,
-    WebhookPolicy,
 )
-from application.webhooks.worker import WebhookWorker, WorkerPolicy
+from application.webhooks.worker import WebhookWorker
 from domain.media.ports import MediaStore, RenderLock
 from domain.producer_auth import parse_networks
-from domain.webhooks.ports import DeliveryLock, EncodeBody
+from domain.webhooks.ports import EncodeBody
 from entrypoints.settings import Settings
 from entrypoints.stream_bus import stream_bus
+from entrypoints.webhook_parts import build_webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +178,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
             max_per_user=settings.stream_max_per_user,
         ),
     )
-    webhooks = _webhooks(settings, database, feed, metrics, clock, secrets)
+    webhooks = build_webhooks(settings, database, feed, metrics, clock, secrets)
     return Container(
         settings=settings,
         database=database,
@@ -250,65 +243,6 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         retry_delivery=webhooks.retry_delivery,
         webhook_worker=webhooks.worker,
     )
-
-
-def _webhooks(
-    settings: Settings,
-    database: Database,
-    feed: SharedFeed,
-    metrics: Metrics,
-    clock: SystemClock,
-    secrets: UrlSafeSecrets,
-) -> _Webhooks:
-    """SPEC §15: the subscription use cases and the delivery worker (docs/webhooks.md)."""
-    subscriptions = PiccoloSubscriptionRepository(database)
-    resolver = SystemResolver()
-    allow_private = settings.webhooks_allow_private
-    lock: DeliveryLock = (
-        FileDeliveryLock(settings.database.sqlite_path)
-        if settings.database.sqlite_path is not None
-        else EveryProcess()
-    )
-    return _Webhooks(
-        create_subscription=CreateSubscription(
-            subscriptions,
-            feed,
-            UrlGuard(resolver, allow_private),
-            clock,
-            secrets,
-            WebhookPolicy(settings.webhooks_max_per_user, allow_private),
-        ),
-        list_subscriptions=ListSubscriptions(subscriptions),
-        get_subscription=GetSubscription(subscriptions),
-        delete_subscription=DeleteSubscription(subscriptions),
-        rotate_subscription_secret=RotateSubscriptionSecret(subscriptions, clock, secrets),
-        list_deliveries=ListDeliveries(subscriptions),
-        retry_delivery=RetryDelivery(subscriptions, clock),
-        worker=WebhookWorker(
-            PiccoloOutbox(database),
-            feed,
-            HttpxSender(allow_private, resolver),
-            clock,
-            PrometheusWebhookMetrics(metrics),
-            lock,
-            WorkerPolicy(
-                schedule=settings.webhooks_retry_schedule,
-                concurrency=settings.webhooks_concurrency,
-            ),
-        ),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Webhooks:
-    create_subscription: CreateSubscription
-    list_subscriptions: ListSubscriptions
-    get_subscription: GetSubscription
-    delete_subscription: DeleteSubscription
-    rotate_subscription_secret: RotateSubscriptionSecret
-    list_deliveries: ListDeliveries
-    retry_delivery: RetryDelivery
-    worker: WebhookWorker
 
 
 def _s3_media(settings: Settings) -> tuple[S3MediaStore | None, RenderLock]:

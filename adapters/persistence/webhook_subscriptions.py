@@ -50,9 +50,21 @@ _DELETE = (
 _DELETE_SUBSCRIPTION = (
     'DELETE FROM "webhook_subscription" WHERE "id" = {} AND "user_id" = {} RETURNING "id"'
 )
+_ATTEMPT_COLUMNS = (
+    'a."event_id", a."attempt", a."status", a."response_status", a."error", a."at", '
+    'a."next_attempt_at"'
+)
+# Every attempt made (the history).
 _ATTEMPT_ROWS = (
-    'SELECT "event_id", "attempt", "status", "response_status", "error", "at", '
-    '"next_attempt_at" FROM "webhook_attempt" WHERE "subscription_id" = {}'
+    f'SELECT {_ATTEMPT_COLUMNS} FROM "webhook_attempt" a WHERE a."subscription_id" = {{}}'
+)
+# The latest attempt of each delivery whose status is now the one asked for (a delivery
+# waiting for the first attempt of its round has no such attempt: it is a waiting line).
+_LATEST_ROWS = (
+    f'SELECT {_ATTEMPT_COLUMNS} FROM "webhook_attempt" a JOIN "webhook_delivery" d '
+    'ON d."subscription_id" = a."subscription_id" AND d."event_id" = a."event_id" '
+    'WHERE a."subscription_id" = {} AND d."status" = {} AND a."attempt" = d."attempts" '
+    'AND d."attempts" > d."round_start"'
 )
 # A delivery waiting for the first attempt of its round (new, or re-queued by hand): one line,
 # numbered as the attempt to come, with no answer yet.
@@ -154,17 +166,18 @@ class PiccoloSubscriptionRepository:
     async def attempts(
         self, subscription_id: UUID, status: DeliveryStatus | None, limit: int
     ) -> Sequence[AttemptRecord]:
-        made, waiting = _ATTEMPT_ROWS, _WAITING_ROWS
-        args: list[Any] = [subscription_id]
-        if status is not None:
-            made += ' AND "status" = {}'
-            args.append(status.value)
-        sql = made
+        # No status: the history, every attempt. A status: the deliveries in that state now,
+        # each by its latest line.
+        args: list[Any]
+        if status is None:
+            sql, args = _ATTEMPT_ROWS, [subscription_id]
+        else:
+            sql, args = _LATEST_ROWS, [subscription_id, status.value]
         if status in (None, DeliveryStatus.PENDING):
-            sql = f"{made} UNION ALL {waiting}"
+            sql = f"{sql} UNION ALL {_WAITING_ROWS}"
             args.append(subscription_id)
         rows = await self._db.run(
-            f'SELECT * FROM ({sql}) AS "a" ORDER BY "event_id", "attempt" LIMIT {{}}',
+            f'SELECT * FROM ({sql}) AS "lines" ORDER BY "event_id", "attempt" LIMIT {{}}',
             *args,
             limit,
         )

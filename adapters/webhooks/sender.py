@@ -27,6 +27,7 @@ from domain.webhooks.model import (
     RESPONSE_READ_BYTES,
     SendResult,
 )
+from domain.webhooks.ports import HostResolver
 from domain.webhooks.rules import check_addresses
 
 USER_AGENT = "signalhub-webhooks/1"
@@ -37,7 +38,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 class GuardedNetwork(httpcore.AsyncNetworkBackend):
     """httpcore's network backend, connecting only to addresses the SSRF guard accepts."""
 
-    def __init__(self, resolver: SystemResolver, allow_private: bool) -> None:
+    def __init__(self, resolver: HostResolver, allow_private: bool) -> None:
         self._resolver = resolver
         self._allow_private = allow_private
         self._inner = httpcore.AnyIOBackend()
@@ -100,7 +101,7 @@ class HttpxSender:
     def __init__(
         self,
         allow_private: bool,
-        resolver: SystemResolver | None = None,
+        resolver: HostResolver | None = None,
         timeout_seconds: float = DELIVERY_TIMEOUT_SECONDS,
         max_connections: int = 100,
     ) -> None:

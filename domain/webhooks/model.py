@@ -56,11 +56,12 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class AttemptRecord:
-    """One line of `GET /api/v1/subscriptions/{id}/deliveries`.
+    """One line of `GET /api/v1/subscriptions/{id}/deliveries`: an attempt made, or a
+    delivery waiting for the first attempt of its round (numbered as the attempt to come, no
+    answer yet).
 
     `status` is what the attempt left the delivery in: `delivered` (a 2xx), `pending` (it
     failed and another attempt is due at `next_attempt_at`) or `failed` (no attempt left).
-    A delivery still waiting for its first attempt shows as attempt 0, `pending`.
     """
 
     event_id: int

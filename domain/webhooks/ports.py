@@ -55,7 +55,9 @@ class SubscriptionRepository(Protocol):
     async def attempts(
         self, subscription_id: UUID, status: DeliveryStatus | None, limit: int
     ) -> Sequence[AttemptRecord]:
-        """Attempts (and deliveries waiting for their first), by event id then attempt."""
+        """By event id then attempt. No status: every attempt made (the history) and every
+        delivery waiting for the first attempt of its round. A status: the deliveries in that
+        state now, each by its latest line (its last attempt, or its waiting line)."""
         ...
 
     async def requeue(self, subscription_id: UUID, event_id: int, now: datetime) -> Requeued:

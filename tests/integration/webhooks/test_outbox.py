@@ -154,6 +154,8 @@ async def test_failures_follow_the_schedule_then_fail_and_a_manual_retry_requeue
     w.clock.advance(4)
     await w.run()
     assert len(w.sender.sent) == 1  # not due yet
+    (waiting,) = await w.subscriptions.attempts(sub.id, DeliveryStatus.PENDING, 100)
+    assert (waiting.attempt, waiting.response_status) == (1, 500)  # the latest line only
     w.clock.advance(1)
     await w.run()  # attempt 2: refused -> due 60 s later
     w.clock.advance(60)
@@ -184,6 +186,17 @@ async def test_failures_follow_the_schedule_then_fail_and_a_manual_retry_requeue
     assert len(w.sender.sent) == 4
     delivered = await w.subscriptions.attempts(sub.id, DeliveryStatus.DELIVERED, 100)
     assert [(a.event_id, a.attempt) for a in delivered] == [(1, 4)]
+    # A status lists the deliveries in that state now, by their latest line; none is
+    # pending or failed any more. No status: the whole history.
+    assert await w.subscriptions.attempts(sub.id, DeliveryStatus.PENDING, 100) == []
+    assert await w.subscriptions.attempts(sub.id, DeliveryStatus.FAILED, 100) == []
+    history = await w.subscriptions.attempts(sub.id, None, 100)
+    assert [(a.attempt, a.status) for a in history] == [
+        (1, DeliveryStatus.PENDING),
+        (2, DeliveryStatus.PENDING),
+        (3, DeliveryStatus.FAILED),
+        (4, DeliveryStatus.DELIVERED),
+    ]
 
 
 async def test_a_later_event_is_not_held_back_by_a_failing_one(db: Database) -> None:
