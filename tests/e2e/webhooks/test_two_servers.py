@@ -5,6 +5,7 @@ and one server with two workers on either engine."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,9 +14,11 @@ import pytest
 
 from tests.support.signalhub import Cli, Server
 from tests.support.signals import account, producer
+from tests.support.stream import wait_until
 from tests.support.webhooks import (
     WEBHOOK_ENV,
     Receiver,
+    deliveries,
     duplicates,
     new_signals,
     subscribed,
@@ -79,3 +82,32 @@ def test_a_server_with_two_workers_delivers_each_event_once(
     assert len(receiver.records("a")) == len(signal_ids)
     ids = [r["event_id"] for r in got]
     assert ids == sorted(ids, key=int)
+
+
+def test_two_servers_never_send_one_attempt_twice_while_retrying(
+    pg_cli: Cli, hub_on, start_server: Callable[..., Server], receiver: Receiver
+) -> None:
+    """The receiver fails the first 10 requests (whichever events they carry): every attempt
+    the servers record reached the receiver once, and nothing else did."""
+    patient = {"WEBHOOKS_RETRY_SCHEDULE": "1,1,1,1,1,1,1,1,1,1,1,1"}
+    hub = hub_on(pg_cli, **patient)
+    other = start_server(pg_cli, env={**WEBHOOK_ENV, **patient})
+    sub = subscribed(
+        hub.http, receiver, hub.owner, "flaky", [{"status": 500, "times": 10}, {"status": 200}]
+    )
+    with other.client() as http:
+        signal_ids = new_signals(hub.http, hub.relay, 20) + new_signals(http, hub.relay, 20)
+
+    got = receiver.wait_for("flaky", len(signal_ids), deadline=120)
+    assert duplicates(got) == {}
+    wait_until(
+        lambda: len(deliveries(hub.http, hub.owner, sub["id"], "delivered")) == len(signal_ids),
+        "every delivery recorded as delivered",
+    )
+    history = [d for d in deliveries(hub.http, hub.owner, sub["id"]) if d["attempt"] > 0]
+    sent = receiver.records("flaky")
+    assert len(sent) == len(signal_ids) + 10
+    assert len(history) == len(sent), "an attempt the servers recorded is not one the receiver got"
+    per_event = Counter(r["event_id"] for r in sent)
+    assert per_event == Counter(d["event_id"] for d in history)
+    assert sorted(Counter(d["response_status"] for d in history).items()) == [(200, 40), (500, 10)]
