@@ -2,7 +2,9 @@
 
 - webhook_subscription: the user's subscriptions, their secrets (stored as issued: signing
   needs them), the outbox cursor (`event_cursor`: the last event id of the user turned into
-  deliveries or skipped) and the worker lease (`claimed_until`, `claim_token`).
+  deliveries or skipped), the worker lease (`claimed_until`, `claim_token`) and
+  `held_until`: while the receiver fails as a whole, nothing of the subscription is sent
+  before the failing delivery's next attempt.
 - webhook_delivery: one row per (subscription, event) that matched, with the body to send
   (fixed when the row is made, so every attempt sends the same bytes), its state and when
   the next attempt is due.
@@ -31,7 +33,8 @@ def forwards(engine: str) -> list[str]:
             "created_at" TIMESTAMPTZ NOT NULL,
             "event_cursor" BIGINT NOT NULL,
             "claimed_until" TIMESTAMPTZ NULL,
-            "claim_token" VARCHAR(64) NULL
+            "claim_token" VARCHAR(64) NULL,
+            "held_until" TIMESTAMPTZ NULL
         )""",
         'CREATE INDEX "webhook_subscription_user" ON "webhook_subscription" ("user_id")',
         """CREATE TABLE "webhook_delivery" (

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from domain.accounts.ports import Clock
 from domain.stream.ports import EventFeed
-from domain.webhooks.model import DeliveryStatus, DueDelivery, Subscription
+from domain.webhooks.model import AttemptOutcome, DeliveryStatus, DueDelivery, Subscription
 from domain.webhooks.ports import (
     Claimed,
     DeliveryLock,
@@ -121,11 +121,12 @@ class WebhookWorker:
             return 0
         now = self._clock.now()
         lease = now + timedelta(seconds=self._policy.lease_seconds)
+        leased_at = time.monotonic()
         claimed = await self._outbox.claim(self._token, now, lease, room)
         loop = asyncio.get_running_loop()
         for item in claimed:
             sid = item.subscription.id
-            self._active[sid] = loop.create_task(self._serve(item))
+            self._active[sid] = loop.create_task(self._serve(item, leased_at))
         return len(claimed)
 
     async def drain(self) -> None:
@@ -133,11 +134,11 @@ class WebhookWorker:
         while self._active:
             await asyncio.gather(*self._active.values(), return_exceptions=True)
 
-    async def _serve(self, claimed: Claimed) -> None:
+    async def _serve(self, claimed: Claimed, leased_at: float) -> None:
         subscription = claimed.subscription
         try:
             await self._extend(subscription, claimed.cursor)
-            await self._deliver(subscription)
+            await self._deliver(subscription, leased_at)
         except Exception:
             log.exception("webhook_serve_failed", extra={"subscription_id": str(subscription.id)})
         finally:
@@ -168,19 +169,26 @@ class WebhookWorker:
                 return
             cursor = new_cursor
 
-    async def _deliver(self, subscription: Subscription) -> None:
+    async def _deliver(self, subscription: Subscription, leased_at: float) -> None:
         due = await self._outbox.due(subscription.id, self._clock.now(), self._policy.batch)
+        lease_seconds = self._policy.lease_seconds
+        # Renewed before an attempt once half of the lease has passed (this process's monotonic
+        # clock, from before the claim), so an attempt (at most 10 s) starts with more than
+        # half of it left.
+        renewed = leased_at
         for delivery in due:
             if self._stopping:
                 return
-            now = self._clock.now()
-            lease = now + timedelta(seconds=self._policy.lease_seconds)
-            if not await self._outbox.renew(self._token, subscription.id, lease):
-                return  # taken over (we were too slow): the new holder sends it
-            if await self._attempt(subscription, delivery):
-                return  # 410: the subscription is disabled
+            if time.monotonic() - renewed > lease_seconds / 2:
+                lease = self._clock.now() + timedelta(seconds=lease_seconds)
+                if not await self._outbox.renew(self._token, subscription.id, lease):
+                    return  # taken over (we were too slow): the new holder sends it
+                renewed = time.monotonic()
+            after = await self._attempt(subscription, delivery)
+            if after.disable_subscription or after.hold_until is not None:
+                return  # 410: disabled; the receiver fails: held until the retry
 
-    async def _attempt(self, subscription: Subscription, delivery: DueDelivery) -> bool:
+    async def _attempt(self, subscription: Subscription, delivery: DueDelivery) -> AttemptOutcome:
         now = self._clock.now()
         timestamp = int(now.timestamp())
         message_id = webhook_id(subscription.id, delivery.event_id)
@@ -198,7 +206,7 @@ class WebhookWorker:
         after = outcome(result, attempts_in_round, self._policy.schedule, done)
         await self._outbox.record(self._token, delivery, result, after, done)
         self._metrics.attempted(_RESULT_LABEL[after.status], result.seconds)
-        return after.disable_subscription
+        return after
 
     async def close(self) -> None:
         self._stopping = True

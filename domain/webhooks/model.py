@@ -109,3 +109,6 @@ class AttemptOutcome:
     status: DeliveryStatus
     next_attempt_at: datetime | None
     disable_subscription: bool
+    # The receiver fails as a whole (no answer, 5xx, 408, 429): nothing else of the
+    # subscription is sent before this (the failing delivery's next attempt).
+    hold_until: datetime | None = None

@@ -136,18 +136,28 @@ def parse_schedule(text: str) -> tuple[int, ...]:
     return tuple(values)
 
 
+def receiver_failing(result: SendResult) -> bool:
+    """The receiver as a whole is failing (no answer at all, 5xx, 408, 429), rather than
+    refusing this one message (another 4xx): later deliveries would fail the same way."""
+    status = result.response_status
+    return status is None or status >= 500 or status in (408, 429)
+
+
 def outcome(
     result: SendResult, attempts_in_round: int, schedule: Sequence[int], now: datetime
 ) -> AttemptOutcome:
     """What an attempt leaves the delivery in. `attempts_in_round` counts this attempt (1 for
     the first since creation or the last manual retry). A 2xx is delivered; a 410 fails for
     good and disables the subscription; anything else waits schedule[n-1] seconds after this
-    attempt, and fails for good once the schedule is used up."""
+    attempt, and fails for good once the schedule is used up. While a retry waits because the
+    receiver fails as a whole, the subscription is held until then (order is kept, and a
+    receiver that is down gets one attempt per step of the schedule, not one per event)."""
     if result.delivered:
         return AttemptOutcome(DeliveryStatus.DELIVERED, None, False)
     if result.gone:
         return AttemptOutcome(DeliveryStatus.FAILED, None, True)
     if attempts_in_round <= len(schedule):
-        delay = timedelta(seconds=schedule[attempts_in_round - 1])
-        return AttemptOutcome(DeliveryStatus.PENDING, now + delay, False)
+        following = now + timedelta(seconds=schedule[attempts_in_round - 1])
+        hold = following if receiver_failing(result) else None
+        return AttemptOutcome(DeliveryStatus.PENDING, following, False, hold)
     return AttemptOutcome(DeliveryStatus.FAILED, None, False)

@@ -39,16 +39,19 @@ class Sent:
 
 
 class FakeSender:
-    """Answers each request with the next status of `statuses` (then 200); records them."""
+    """Answers each request with the next status of `statuses` (then 200); records them.
+    With `only_url`, only requests to that URL take from `statuses` (others get 200)."""
 
-    def __init__(self, statuses: Sequence[int | None] = ()) -> None:
+    def __init__(self, statuses: Sequence[int | None] = (), only_url: str | None = None) -> None:
         self.statuses = list(statuses)
+        self.only_url = only_url
         self.sent: list[Sent] = []
         self.closed = False
 
     async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> SendResult:
         self.sent.append(Sent(url, dict(headers), body))
-        status = self.statuses.pop(0) if self.statuses else 200
+        scripted = self.only_url is None or url == self.only_url
+        status = self.statuses.pop(0) if self.statuses and scripted else 200
         if status is None:
             return SendResult(None, "ConnectError: refused", 0.001)
         return SendResult(status, None if 200 <= status < 300 else f"HTTP {status}", 0.001)

@@ -56,9 +56,11 @@ async def _signal(db: Database, user: UUID, instrument: str = "XAUUSD") -> Signa
     return await PiccoloSignalRepository(db).add(signal, 0)
 
 
-def _subscription(user: UUID, instrument: str | None = None) -> Subscription:
+def _subscription(
+    user: UUID, instrument: str | None = None, url: str = "http://receiver.test/hook"
+) -> Subscription:
     return Subscription(
-        id=uuid.uuid4(), user_id=user, url="http://receiver.test/hook",
+        id=uuid.uuid4(), user_id=user, url=url,
         events=tuple(EventType), instrument=instrument, enabled=True,
         secret="whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB", previous_secret=None,
         previous_secret_until=None, created_at=START,
@@ -88,9 +90,11 @@ class World:
         return [json.loads(s.body)["event"] for s in self.sender.sent]
 
 
-def _world(db: Database, statuses: list[int | None] | None = None) -> World:
+def _world(
+    db: Database, statuses: list[int | None] | None = None, only_url: str | None = None
+) -> World:
     clock = FakeClock()
-    sender = FakeSender(statuses or [])
+    sender = FakeSender(statuses or [], only_url)
     metrics = FakeWebhookMetrics()
     outbox = PiccoloOutbox(db)
     feed = FeedReads(PiccoloSignalLifecycle(db), db)
@@ -199,15 +203,38 @@ async def test_failures_follow_the_schedule_then_fail_and_a_manual_retry_requeue
     ]
 
 
-async def test_a_later_event_is_not_held_back_by_a_failing_one(db: Database) -> None:
-    w = _world(db, statuses=[500])
+async def test_a_failing_receiver_holds_its_subscription_until_the_retry(db: Database) -> None:
+    w = _world(db, statuses=[500], only_url="http://receiver.test/hook")
+    user = await _user(db)
+    held = _subscription(user, instrument="XAUUSD")
+    other = _subscription(user, instrument="EURUSD", url="http://other.test/hook")
+    await w.subscriptions.add(held, cursor=0, limit=10)
+    await w.subscriptions.add(other, cursor=0, limit=10)
+    await _signal(db, user)
+    await _signal(db, user)
+    await _signal(db, user, "EURUSD")
+    await w.run()
+    # 1 failed with a 500: the receiver fails as a whole, so 2 waits behind it (one attempt
+    # per step of the schedule, order kept); the other subscription is not held back.
+    assert sorted(w.sent_events()) == [1, 3]
+    w.clock.advance(4)
+    await w.run()
+    assert sorted(w.sent_events()) == [1, 3]
+    w.clock.advance(1)
+    await w.run()
+    assert sorted(w.sent_events()) == [1, 1, 2, 3]
+    assert w.sent_events()[-2:] == [1, 2]  # the retry first, then the one held behind it
+
+
+async def test_a_message_refused_with_a_4xx_does_not_hold_back_the_next(db: Database) -> None:
+    w = _world(db, statuses=[400])
     user = await _user(db)
     sub = _subscription(user)
     await w.subscriptions.add(sub, cursor=0, limit=10)
     await _signal(db, user)
     await _signal(db, user)
     await w.run()
-    assert w.sent_events() == [1, 2]  # 1 failed (retry in 5 s), 2 went on
+    assert w.sent_events() == [1, 2]  # 1 refused (retry in 5 s), 2 went on
     w.clock.advance(5)
     await w.run()
     assert w.sent_events() == [1, 2, 1]

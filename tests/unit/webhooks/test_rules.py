@@ -186,3 +186,13 @@ def test_the_previous_secret_signs_only_during_the_overlap() -> None:
     assert rotated.signing_secrets(START) == ("whsec_NEW", "whsec_OLD")
     assert rotated.signing_secrets(START + timedelta(hours=24)) == ("whsec_NEW",)
     assert sub.signing_secrets(START) == ("whsec_AAAA",)
+
+
+def test_a_receiver_failing_as_a_whole_holds_the_subscription_until_the_retry() -> None:
+    for status in (None, 500, 503, 408, 429):
+        held = outcome(_result(status), 1, (5,), START)
+        assert held.hold_until == START + timedelta(seconds=5) == held.next_attempt_at
+    for status in (400, 404, 422, 302):  # this message refused: the next ones go on
+        assert outcome(_result(status), 1, (5,), START).hold_until is None
+    assert outcome(_result(500), 2, (5,), START).hold_until is None  # failed for good
+    assert outcome(_result(200), 1, (5,), START).hold_until is None
