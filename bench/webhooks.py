@@ -1,7 +1,7 @@
 """Outbound webhooks benchmark (SPEC §15), one run, PostgreSQL, printed as rates and ratios.
 
     .venv/bin/python bench/webhooks.py [--signals N] [--subscriptions S] [--connections C]
-                                       [--rounds R]
+                                       [--rounds R] [--ingest M] [--paced P] [--pace X]
 
 A throwaway PostgreSQL database, `signalhub serve` processes with WEBHOOKS_ALLOW_PRIVATE=true,
 and the receiver process of the e2e tests (tests/support/webhook_receiver.py: it verifies
@@ -11,9 +11,11 @@ every request with `standardwebhooks` and answers 200 at once), S subscriptions 
    ingested over C connections (split over the processes), then wait until the receiver
    has every (event, subscription). Prints deliveries/s (first 201 -> last receiver 200) and
    the delay from a signal's 201 to the receiver's 200, p50/p99 over every pair.
-2. Ingestion with a receiver that is down vs a user with no subscription, one process,
-   rounds alternating (quiet, down, quiet, down, ...) so both meet the same background load.
-   Prints signals/s of both and the ratio (target: >= 0.90, i.e. a drop of at most 10 %).
+2. Ingestion by a user whose S subscriptions point at a receiver that is down vs a user with
+   no subscription, M signals each, one process, rounds alternating (none, down, up, none, ...) so all meet
+   the same background load; "up": a third user's S subscriptions to a second receiver that
+   answers, to tell the cost of the outbox itself from the cost of a receiver being down.
+   Prints signals/s and the ratios (target for down: >= 0.90, a drop of at most 10 %).
 
 The receiver, the client and the servers share the machine, so rates are lower bounds and
 the ratios are what to compare.
@@ -165,6 +167,7 @@ def main() -> int:
     parser.add_argument("--subscriptions", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--ingest", type=int, default=2000, help="signals a round in part 2")
     parser.add_argument("--paced", type=int, default=100, help="signals sent at --pace")
     parser.add_argument("--pace", type=float, default=5.0, help="signals/s for the delays")
     args = parser.parse_args()
@@ -180,8 +183,8 @@ def main() -> int:
         WEBHOOKS_ALLOW_PRIVATE="true",
     )
     servers: list[subprocess.Popen[bytes]] = []
-    receiver = None
-    n = args.signals
+    receiver = served_receiver = None
+    n, m = args.signals, args.ingest
     try:
         user = base.cli(env, "users", "create", "bench")
         relay = base.cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
@@ -189,13 +192,20 @@ def main() -> int:
         quiet_relay = base.cli(
             env, "producers", "create", "quiet-relay", "--user", quiet["user_id"]
         )
+        served = base.cli(env, "users", "create", "served")
+        served_relay = base.cli(
+            env, "producers", "create", "served-relay", "--user", served["user_id"]
+        )
         receiver = Receiver(workdir)
+        served_receiver = Receiver(workdir)
         process, port = start(env, workdir)
         servers.append(process)
         names = [f"h{i}" for i in range(args.subscriptions)]
         for hook in names:
             made = subscribe(port, user["token"], receiver.url(hook))
             receiver.configure(hook, {"s": made["secret"]})
+            made = subscribe(port, served["token"], served_receiver.url(hook))
+            served_receiver.configure(hook, {"s": made["secret"]})
 
         used: dict[str, int] = {}
 
@@ -228,24 +238,30 @@ def main() -> int:
         two = merged(twos)
 
         receiver.down()
-        quiet_rates, down_rates = [], []
+        quiet_rates, down_rates, served_rates = [], [], []
         for r in range(args.rounds):
-            started = time.time()
-            done = asyncio.run(ingest([port], batch(quiet_relay, n), args.connections))
-            quiet_rates.append(rate_of(done, started))
-            started = time.time()
-            done = asyncio.run(ingest([port], batch(relay, n), args.connections))
-            down_rates.append(rate_of(done, started))
+            for rates, producer in (
+                (quiet_rates, quiet_relay),
+                (down_rates, relay),
+                (served_rates, served_relay),
+            ):
+                started = time.time()
+                done = asyncio.run(ingest([port], batch(producer, m), args.connections))
+                rates.append(rate_of(done, started))
             print(f"round {r + 1}: no subscription {quiet_rates[-1]:7.1f}/s   receiver down "
-                  f"{down_rates[-1]:7.1f}/s   ratio {down_rates[-1] / quiet_rates[-1]:.2f}")  # fmt: skip
+                  f"{down_rates[-1]:7.1f}/s (ratio {down_rates[-1] / quiet_rates[-1]:.2f})   "
+                  f"receiver up {served_rates[-1]:7.1f}/s "
+                  f"(ratio {served_rates[-1] / quiet_rates[-1]:.2f})")  # fmt: skip
     finally:
         for process in servers:
             base.stop(process)
-        if receiver is not None:
-            receiver.stop()
+        for started_receiver in (receiver, served_receiver):
+            if started_receiver is not None:
+                started_receiver.stop()
         asyncio.run(base._pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"webhooks: {n} signals a round, {args.subscriptions} subscriptions, "
+    print(f"webhooks: {n} signals a delivery round, {m} an ingestion round, "
+          f"{args.subscriptions} subscriptions, "
           f"{args.connections} connections, PostgreSQL, 1 worker a process")  # fmt: skip
     for label, burst, paced in (("1 process ", one, paced_one), ("2 processes", two, paced_two)):
         print(f"delivery, {label}: burst of {n}: {burst[0]:7.1f} deliveries/s "
@@ -256,8 +272,11 @@ def main() -> int:
     print(f"delivery rate 2 processes / 1 process: {two[0] / one[0]:.2f}")
     quiet_rate = sum(quiet_rates) / len(quiet_rates)
     down_rate = sum(down_rates) / len(down_rates)
+    served_rate = sum(served_rates) / len(served_rates)
     print(f"ingestion  no subscription {quiet_rate:7.1f}/s  receiver down {down_rate:7.1f}/s  "
           f"ratio {down_rate / quiet_rate:.2f} (target >= 0.90)")  # fmt: skip
+    print(f"ingestion  no subscription {quiet_rate:7.1f}/s  receiver up   {served_rate:7.1f}/s  "
+          f"ratio {served_rate / quiet_rate:.2f} (the same subscriptions, delivered)")  # fmt: skip
     return 0 if one[2] == two[2] == paced_one[2] == paced_two[2] == 0 else 1
 
 
