@@ -110,17 +110,18 @@ def subscribe(port: int, token: str, url: str) -> dict[str, Any]:
     return made
 
 
-SEEN: list[dict[str, Any]] = []  # every record fetched so far: each is fetched once
+SEEN: dict[int, list[dict[str, Any]]] = {}  # per receiver, every record fetched so far
 
 
 def delivered(receiver: Receiver) -> dict[str, list[dict[str, Any]]]:
     """name -> verified requests answered 200, in arrival order."""
-    for record in receiver.records(since=len(SEEN)):
+    seen = SEEN.setdefault(receiver.port, [])
+    for record in receiver.records(since=len(seen)):
         if record["answered_at"] is None:
             break  # still being answered: fetched again next time
-        SEEN.append(record)
+        seen.append(record)
     found: dict[str, list[dict[str, Any]]] = {}
-    for r in SEEN:
+    for r in seen:
         if r["verified_by"] and r["answer_ok"] and r["answered"] == 200:
             found.setdefault(r["name"], []).append(r)
     return found
@@ -153,6 +154,14 @@ def delivery_round(
                 delays.append(record["answered_at"] - done[external_id])
                 last = max(last, record["answered_at"])
     return len(delays) / (last - started), delays, wanted - len(delays)
+
+
+def drain(receiver: Receiver, total: int) -> None:
+    deadline = time.monotonic() + 300
+    while sum(len(v) for v in delivered(receiver).values()) < total:
+        if time.monotonic() > deadline:
+            raise SystemExit("the receiver that is up did not get every delivery in 300 s")
+        time.sleep(0.5)
 
 
 def merged(rounds: list[tuple[float, list[float], int]]) -> tuple[float, list[float], int]:
@@ -238,7 +247,10 @@ def main() -> int:
         two = merged(twos)
 
         receiver.down()
-        quiet_rates, down_rates, served_rates = [], [], []
+        quiet_rates: list[float] = []
+        down_rates: list[float] = []
+        served_rates: list[float] = []
+        served_total = 0
         for r in range(args.rounds):
             for rates, producer in (
                 (quiet_rates, quiet_relay),
@@ -248,6 +260,9 @@ def main() -> int:
                 started = time.time()
                 done = asyncio.run(ingest([port], batch(producer, m), args.connections))
                 rates.append(rate_of(done, started))
+                if producer is served_relay:  # its deliveries must not load the next round
+                    served_total += len(done) * len(names)
+                    drain(served_receiver, served_total)
             print(f"round {r + 1}: no subscription {quiet_rates[-1]:7.1f}/s   receiver down "
                   f"{down_rates[-1]:7.1f}/s (ratio {down_rates[-1] / quiet_rates[-1]:.2f})   "
                   f"receiver up {served_rates[-1]:7.1f}/s "
