@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -184,7 +185,7 @@ def main() -> int:
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
     asyncio.run(base._pg(admin, f'CREATE DATABASE "{name}"'))
     workdir = Path(tempfile.mkdtemp(prefix="signalhub-bench-"))
-    env = {k: v for k, v in base.os.environ.items() if not k.startswith(("SIGNALS_", "WEBHOOKS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNALS_", "WEBHOOKS_"))}
     env.update(
         DATABASE_URL=base.with_database(admin, name),
         MEDIA_DIR=str(workdir / "media"),
