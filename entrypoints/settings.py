@@ -76,7 +76,7 @@ class Settings:
     webhooks_max_per_user: int = DEFAULT_MAX_PER_USER
     webhooks_retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
     webhooks_allow_private: bool = False
-    webhooks_concurrency: int = 8
+    webhooks_concurrency: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +90,16 @@ class Settings:
                 f"must be >= MEDIA_MAX_BYTES ({media_max}), got {cache_max}",
             )
         media_store = read.choice("MEDIA_STORE", "fs", ("fs", "s3"))
+        max_per_user = read.integer(
+            "WEBHOOKS_MAX_PER_USER", DEFAULT_MAX_PER_USER, minimum=1, maximum=1000
+        )
+        concurrency = read.integer("WEBHOOKS_CONCURRENCY", 64, minimum=2, maximum=2048)
+        if concurrency <= max_per_user:
+            # One user's slow receivers (up to 10 s an attempt) must never hold every slot.
+            raise SettingsError(
+                "WEBHOOKS_CONCURRENCY",
+                f"must be > WEBHOOKS_MAX_PER_USER ({max_per_user}), got {concurrency}",
+            )
         return cls(
             database=_database(read.text("DATABASE_URL", "sqlite:///./var/signalhub.sqlite3")),
             host=read.text("HOST", "127.0.0.1"),
@@ -129,14 +139,12 @@ class Settings:
             stream_buffer_events=read.integer(
                 "STREAM_BUFFER_EVENTS", 1000, minimum=1, maximum=1_000_000
             ),
-            webhooks_max_per_user=read.integer(
-                "WEBHOOKS_MAX_PER_USER", DEFAULT_MAX_PER_USER, minimum=1, maximum=1000
-            ),
+            webhooks_max_per_user=max_per_user,
             webhooks_retry_schedule=read.schedule(
                 "WEBHOOKS_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE
             ),
             webhooks_allow_private=read.boolean("WEBHOOKS_ALLOW_PRIVATE", False),
-            webhooks_concurrency=read.integer("WEBHOOKS_CONCURRENCY", 8, minimum=1, maximum=256),
+            webhooks_concurrency=concurrency,
         )
 
 

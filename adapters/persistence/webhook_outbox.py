@@ -28,8 +28,7 @@ from domain.webhooks.ports import Claimed, NewDelivery
 # Work: a due delivery, or an event of the user past the cursor (PostgreSQL: an event not
 # numbered yet counts too; numbering happens when the worker reads the feed).
 _HAS_DUE = (
-    '(s."held_until" IS NULL OR s."held_until" <= {}) AND EXISTS (SELECT 1 '
-    'FROM "webhook_delivery" d WHERE d."subscription_id" = s."id" '
+    'EXISTS (SELECT 1 FROM "webhook_delivery" d WHERE d."subscription_id" = s."id" '
     'AND d."status" = \'pending\' AND d."next_attempt_at" <= {})'
 )
 _HAS_EVENTS = {
@@ -40,6 +39,9 @@ _HAS_EVENTS = {
     'AND e."id" > s."event_cursor")',
 }
 _FREE = '(s."claimed_until" IS NULL OR s."claimed_until" < {})'
+# A held subscription (its receiver failing as a whole) is not even extended: its cursor
+# waits in the events table, which is the outbox, until the hold ends.
+_NOT_HELD = '(s."held_until" IS NULL OR s."held_until" <= {})'
 
 
 def _claim_sql(dialect: str) -> str:
@@ -48,7 +50,7 @@ def _claim_sql(dialect: str) -> str:
     lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
     candidates = (
         f'SELECT s."id" FROM "webhook_subscription" s WHERE s."enabled" AND {_FREE} '
-        f"AND (({_HAS_DUE}) OR {_HAS_EVENTS[dialect]}) "
+        f"AND {_NOT_HELD} AND ({_HAS_DUE} OR {_HAS_EVENTS[dialect]}) "
         f'ORDER BY s."claimed_until" ASC NULLS FIRST LIMIT {{}}{lock}'
     )
     return (

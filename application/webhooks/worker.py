@@ -46,7 +46,7 @@ _RESULT_LABEL = {
 @dataclass(frozen=True, slots=True)
 class WorkerPolicy:
     schedule: tuple[int, ...]
-    concurrency: int = 8
+    concurrency: int = 64
     poll_seconds: float = 0.5
     # Renewed before every attempt, which takes at most 10 s: a process that dies holding a
     # lease delays its subscription by at most this long.

@@ -12,7 +12,7 @@ def test_defaults_match_the_spec() -> None:
     assert s.webhooks_max_per_user == 10
     assert s.webhooks_retry_schedule == (5, 300, 1800, 7200, 18000, 36000, 36000)
     assert s.webhooks_allow_private is False
-    assert s.webhooks_concurrency == 8
+    assert s.webhooks_concurrency == 64
 
 
 def test_values_are_read() -> None:
@@ -40,8 +40,9 @@ def test_values_are_read() -> None:
         ("WEBHOOKS_RETRY_SCHEDULE", "0"),
         ("WEBHOOKS_RETRY_SCHEDULE", "1,,2"),
         ("WEBHOOKS_ALLOW_PRIVATE", "maybe"),
-        ("WEBHOOKS_CONCURRENCY", "0"),
-        ("WEBHOOKS_CONCURRENCY", "257"),
+        ("WEBHOOKS_CONCURRENCY", "1"),
+        ("WEBHOOKS_CONCURRENCY", "2049"),
+        ("WEBHOOKS_CONCURRENCY", "10"),  # not above WEBHOOKS_MAX_PER_USER (10)
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(variable: str, value: str) -> None:

@@ -217,13 +217,14 @@ async def test_a_failing_receiver_holds_its_subscription_until_the_retry(db: Dat
     # 1 failed with a 500: the receiver fails as a whole, so 2 waits behind it (one attempt
     # per step of the schedule, order kept); the other subscription is not held back.
     assert sorted(w.sent_events()) == [1, 3]
+    await _signal(db, user)  # event 4 arrives during the hold: it waits in the events table
     w.clock.advance(4)
     await w.run()
     assert sorted(w.sent_events()) == [1, 3]
     w.clock.advance(1)
     await w.run()
-    assert sorted(w.sent_events()) == [1, 1, 2, 3]
-    assert w.sent_events()[-2:] == [1, 2]  # the retry first, then the one held behind it
+    assert sorted(w.sent_events()) == [1, 1, 2, 3, 4]
+    assert w.sent_events()[-3:] == [1, 2, 4]  # the retry first, then the ones held behind it
 
 
 async def test_a_message_refused_with_a_4xx_does_not_hold_back_the_next(db: Database) -> None:
