@@ -1,4 +1,5 @@
-"""The one composition root: settings -> adapters -> use cases.
+"""The one composition root: settings -> adapters -> use cases, into a `Container`
+(entrypoints/container.py).
 
 Nothing is built on import; `build_container` is called once per process (per server worker,
 per CLI invocation). Resources with a lifetime (the connection pool, the render pool) are
@@ -6,8 +7,6 @@ opened by `Container.start` / `Container.warm_up` and closed by `Container.stop`
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from adapters.media.filesystem import FilesystemMediaCache
 from adapters.media.render_lock import FileRenderLock
@@ -21,11 +20,12 @@ from adapters.persistence.account_repositories import (
 from adapters.persistence.closed_signals import PiccoloClosedSignals
 from adapters.persistence.engine import Database
 from adapters.persistence.link_keys import PiccoloLinkKeys
-from adapters.persistence.migrator import migrate_forwards
 from adapters.persistence.producer_directory import PiccoloProducerDirectory
 from adapters.persistence.signal_export import PiccoloSignalExport
 from adapters.persistence.signal_lifecycle import PiccoloSignalLifecycle
 from adapters.persistence.signal_repository import PiccoloSignalRepository
+from adapters.persistence.webhook_outbox import PiccoloOutbox
+from adapters.persistence.webhook_subscriptions import PiccoloSubscriptionRepository
 from adapters.rendering.renderer import MatplotlibChartRenderer
 from adapters.serialization.json_body import decode_json_body
 from adapters.stream.shared import SharedFeed
@@ -35,6 +35,10 @@ from adapters.telemetry.media_metrics import PrometheusMediaMetrics
 from adapters.telemetry.metrics import Metrics
 from adapters.telemetry.signal_metrics import PrometheusSignalMetrics
 from adapters.telemetry.stream_metrics import PrometheusStreamMetrics
+from adapters.telemetry.webhook_metrics import PrometheusWebhookMetrics
+from adapters.webhooks.lock import EveryProcess, FileDeliveryLock
+from adapters.webhooks.resolver import SystemResolver
+from adapters.webhooks.sender import HttpxSender
 from application.accounts.use_cases import (
     AuthenticateToken,
     CreateProducer,
@@ -63,92 +67,16 @@ from application.webhooks.subscriptions import (
     ListSubscriptions,
     RetryDelivery,
     RotateSubscriptionSecret,
+    UrlGuard,
+    WebhookPolicy,
 )
-from application.webhooks.worker import WebhookWorker
+from application.webhooks.worker import WebhookWorker, WorkerPolicy
 from domain.media.ports import MediaStore, RenderLock
 from domain.producer_auth import parse_networks
-from domain.webhooks.ports import EncodeBody
+from domain.webhooks.ports import DeliveryLock
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 from entrypoints.stream_bus import stream_bus
-from entrypoints.webhook_parts import build_webhooks
-
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    settings: Settings
-    database: Database
-    metrics: Metrics
-    renderer: MatplotlibChartRenderer
-    media_store: MediaStore
-    # operations
-    check_readiness: CheckReadiness
-    # accounts
-    authenticate: AuthenticateToken
-    create_user: CreateUser
-    create_token: CreateToken
-    revoke_token: RevokeToken
-    create_producer: CreateProducer
-    rotate_producer: RotateProducerSecret
-    rotate_tradingview: RotateTradingViewToken
-    set_allowed_cidrs: SetProducerAllowedCidrs
-    disable_producer: DisableProducer
-    list_producers: ListProducers
-    # signals
-    ingest_signal: IngestSignal
-    get_signal: GetSignal
-    list_signals: ListSignals
-    # exports
-    export_signals: ExportSignals
-    # lifecycle
-    transition_signal: TransitionSignal
-    list_signal_events: ListSignalEvents
-    # media
-    render_chart: RenderChart
-    get_media: GetMedia
-    media_stats: MediaStats
-    purge_media: PurgeMedia
-    # reports and share links (SPEC §12)
-    equity_report: EquityReport
-    returns_report: ReturnsReport
-    create_share_link: CreateShareLink
-    open_shared_media: OpenSharedMedia
-    rotate_link_key: RotateLinkKey
-    # stream
-    stream_hub: StreamHub
-    open_stream: OpenStream
-    # webhooks
-    create_subscription: CreateSubscription
-    list_subscriptions: ListSubscriptions
-    get_subscription: GetSubscription
-    delete_subscription: DeleteSubscription
-    rotate_subscription_secret: RotateSubscriptionSecret
-    list_deliveries: ListDeliveries
-    retry_delivery: RetryDelivery
-    webhook_worker: WebhookWorker
-
-    async def start(self) -> None:
-        """Open the database (CLI verbs and servers); the render pool starts lazily."""
-        await self.database.start()
-        self.database.bind_tables()
-
-    async def warm_up(self, webhook_body: EncodeBody | None = None) -> None:
-        """Servers only: start the render workers in the background (requests are served
-        meanwhile; a render that arrives early queues behind the warm-up), the stream hub
-        and, given how a delivery body is written (the HTTP wire's), the webhook worker."""
-        await self.renderer.start(wait=False)
-        await self.stream_hub.start()
-        if webhook_body is not None:
-            await self.webhook_worker.start(webhook_body)
-
-    async def stop(self) -> None:
-        await self.webhook_worker.close()
-        await self.stream_hub.close()
-        await self.renderer.stop()
-        await self.media_store.close()
-        await self.database.stop()
-
-    async def migrate(self) -> list[str]:
-        return await migrate_forwards(self.database)
 
 
 def build_container(settings: Settings, metrics: Metrics | None = None) -> Container:
@@ -198,7 +126,15 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     )
     closed_signals = PiccoloClosedSignals()
     link_keys = PiccoloLinkKeys(database)
-    webhooks = build_webhooks(settings, database, feed, metrics, clock, secrets)
+    subscriptions = PiccoloSubscriptionRepository(database)
+    resolver = SystemResolver()
+    allow_private = settings.webhooks_allow_private
+    # SQLite: one delivering process (a file lock); PostgreSQL: every process, SKIP LOCKED
+    delivery_lock: DeliveryLock = (
+        FileDeliveryLock(settings.database.sqlite_path)
+        if settings.database.sqlite_path is not None
+        else EveryProcess()
+    )
     return Container(
         settings=settings,
         database=database,
@@ -255,14 +191,32 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
         rotate_link_key=RotateLinkKey(link_keys, clock, secrets),
         stream_hub=stream_hub,
         open_stream=OpenStream(stream_hub, bus),
-        create_subscription=webhooks.create_subscription,
-        list_subscriptions=webhooks.list_subscriptions,
-        get_subscription=webhooks.get_subscription,
-        delete_subscription=webhooks.delete_subscription,
-        rotate_subscription_secret=webhooks.rotate_subscription_secret,
-        list_deliveries=webhooks.list_deliveries,
-        retry_delivery=webhooks.retry_delivery,
-        webhook_worker=webhooks.worker,
+        create_subscription=CreateSubscription(
+            subscriptions,
+            feed,
+            UrlGuard(resolver, allow_private),
+            clock,
+            secrets,
+            WebhookPolicy(settings.webhooks_max_per_user, allow_private),
+        ),
+        list_subscriptions=ListSubscriptions(subscriptions),
+        get_subscription=GetSubscription(subscriptions),
+        delete_subscription=DeleteSubscription(subscriptions),
+        rotate_subscription_secret=RotateSubscriptionSecret(subscriptions, clock, secrets),
+        list_deliveries=ListDeliveries(subscriptions),
+        retry_delivery=RetryDelivery(subscriptions, clock),
+        webhook_worker=WebhookWorker(
+            PiccoloOutbox(database),
+            feed,
+            HttpxSender(allow_private, resolver),
+            clock,
+            PrometheusWebhookMetrics(metrics),
+            delivery_lock,
+            WorkerPolicy(
+                schedule=settings.webhooks_retry_schedule,
+                concurrency=settings.webhooks_concurrency,
+            ),
+        ),
     )
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from application.accounts.use_cases import IssuedSecret
 from domain.producer_auth import normalise_cidrs
-from entrypoints.bootstrap import Container
 from entrypoints.cli.common import (
     CliError,
     Verbs,
@@ -15,6 +14,7 @@ from entrypoints.cli.common import (
     user_id,
     with_started_container,
 )
+from entrypoints.container import Container
 from entrypoints.routes import tradingview_path
 from entrypoints.settings import Settings
 

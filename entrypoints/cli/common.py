@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
-from entrypoints.bootstrap import Container, build_container
+from entrypoints.bootstrap import build_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 T = TypeVar("T")

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.errors import DomainError
-from entrypoints.bootstrap import Container
 from entrypoints.cli import accounts, media, serve
 from entrypoints.cli.common import CliError, fail, new_parser, one_line, with_started_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings, SettingsError
 
 

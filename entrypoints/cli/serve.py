@@ -13,8 +13,8 @@ import structlog
 import uvicorn
 
 from adapters.telemetry.logging import configure_logging
-from entrypoints.bootstrap import Container
 from entrypoints.cli.common import CliError, Verbs, with_started_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 
