@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from piccolo.columns import Column
 
+from adapters.persistence.row_values import as_utc, as_uuid
 from adapters.persistence.tables import ApiTokenTable, ProducerTable, UserTable
 from domain.accounts.model import ApiToken, Producer, User
 from domain.errors import AlreadyExists
-
-
-def as_uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def as_utc(value: Any) -> datetime:
-    """Piccolo's SQLite adapter can hand back naive datetimes; they are stored in UTC."""
-    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class PiccoloUserRepository:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from piccolo.custom_types import Combinable
 
-from adapters.persistence.account_repositories import as_utc, as_uuid
+from adapters.persistence.row_values import as_utc, as_uuid
 from adapters.persistence.tables import SignalTable
 from domain.reports.equity import ClosedTrade
 from domain.reports.ports import ClosedFilter

@@ -22,8 +22,8 @@ from uuid import UUID
 import msgspec
 from piccolo.custom_types import Combinable
 
-from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
+from adapters.persistence.row_values import as_utc, as_uuid, float_or_none, utc_or_none
 from adapters.persistence.tables import SignalTable
 from domain.exports.ports import SignalRecord
 from domain.signals.ports import SignalCriteria
@@ -132,20 +132,12 @@ def _record_from_row(row: Mapping[str, Any]) -> SignalRecord:
         status=row["status"],
         revision=int(row["revision"]),
         payload=payload if isinstance(payload, str) else msgspec.json.encode(payload).decode(),
-        executed_price=_float_or_none(row["executed_price"]),
-        executed_at=_utc_or_none(row["executed_at"]),
-        closed_price=_float_or_none(row["closed_price"]),
-        closed_at=_utc_or_none(row["closed_at"]),
-        pnl=_float_or_none(row["pnl"]),
-        return_ratio=_float_or_none(row["return_ratio"]),
+        executed_price=float_or_none(row["executed_price"]),
+        executed_at=utc_or_none(row["executed_at"]),
+        closed_price=float_or_none(row["closed_price"]),
+        closed_at=utc_or_none(row["closed_at"]),
+        pnl=float_or_none(row["pnl"]),
+        return_ratio=float_or_none(row["return_ratio"]),
         created_at=as_utc(row["created_at"]),
         updated_at=as_utc(row["updated_at"]),
     )
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _utc_or_none(value: Any) -> datetime | None:
-    return None if value is None else as_utc(value)

@@ -13,8 +13,8 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.persistence.account_repositories import as_uuid
 from adapters.persistence.engine import Database
+from adapters.persistence.row_values import as_uuid
 from adapters.persistence.signal_writes import (
     Outcome,
     Pending,

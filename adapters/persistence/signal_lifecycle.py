@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
 from adapters.persistence.event_ids import insert_event, next_event_id
+from adapters.persistence.row_values import as_utc, as_uuid
 from adapters.persistence.signal_repository import signal_from_row
 from adapters.persistence.tables import SignalEventTable, SignalTable
 from domain.lifecycle.events import EventType, SignalEvent

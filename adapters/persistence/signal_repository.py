@@ -14,17 +14,16 @@ Either way it holds across server processes; nothing relies on an in-process loc
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from piccolo.custom_types import Combinable
 
-from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
 from adapters.persistence.event_ids import insert_event, next_event_id
 from adapters.persistence.group_commit import GroupCommit
+from adapters.persistence.row_values import as_utc, as_uuid, float_or_none, utc_or_none
 from adapters.persistence.signal_insert_postgres import PostgresSignalInserts
 from adapters.persistence.signal_writes import (
     Outcome,
@@ -56,21 +55,13 @@ def signal_from_row(row: Mapping[str, Any]) -> Signal:
         created_at=as_utc(row["created_at"]),
         updated_at=as_utc(row["updated_at"]),
         revision=int(row["revision"]),
-        executed_price=_float_or_none(row["executed_price"]),
-        executed_at=_utc_or_none(row["executed_at"]),
-        closed_price=_float_or_none(row["closed_price"]),
-        closed_at=_utc_or_none(row["closed_at"]),
-        pnl=_float_or_none(row["pnl"]),
-        return_ratio=_float_or_none(row["return_ratio"]),
+        executed_price=float_or_none(row["executed_price"]),
+        executed_at=utc_or_none(row["executed_at"]),
+        closed_price=float_or_none(row["closed_price"]),
+        closed_at=utc_or_none(row["closed_at"]),
+        pnl=float_or_none(row["pnl"]),
+        return_ratio=float_or_none(row["return_ratio"]),
     )
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _utc_or_none(value: Any) -> datetime | None:
-    return None if value is None else as_utc(value)
 
 
 # The largest group one commit takes (SIGNALS_COMMIT_BATCH_MAX; 1 = no grouping).

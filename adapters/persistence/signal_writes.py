@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from adapters.persistence.account_repositories import as_uuid
+from adapters.persistence.row_values import as_uuid
 from domain.errors import AlreadyExists
 from domain.signals.model import Signal
 from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.persistence.account_repositories import as_utc, as_uuid
 from adapters.persistence.engine import Database
+from adapters.persistence.row_values import as_utc, as_uuid
 from domain.lifecycle.events import EventType
 from domain.webhooks.model import AttemptRecord, DeliveryStatus, Subscription
 from domain.webhooks.ports import Requeued

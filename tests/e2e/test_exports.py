@@ -16,31 +16,19 @@ import pytest
 from tests.support.databases import ENGINES, create_pg_database, drop_pg_database
 from tests.support.lifecycle import transition
 from tests.support.signalhub import Cli, Server, base_env, launch
-from tests.support.signals import SIGNALS, XAU, Account, Producer, account, post, producer
+from tests.support.signals import (
+    SIGNAL_FIELDS,
+    SIGNALS,
+    XAU,
+    Account,
+    Producer,
+    account,
+    post,
+    producer,
+)
 
 EXPORT = f"{SIGNALS}/export"
-COLUMNS = [
-    "id",
-    "user_id",
-    "producer_id",
-    "instrument",
-    "side",
-    "price",
-    "time",
-    "version",
-    "external_id",
-    "status",
-    "revision",
-    "payload",
-    "executed_price",
-    "executed_at",
-    "closed_price",
-    "closed_at",
-    "pnl",
-    "return",
-    "created_at",
-    "updated_at",
-]
+COLUMNS = SIGNAL_FIELDS
 NASTY_PAYLOAD = {
     "note": 'He said "buy, now"\nthen left,\r\nfast',
     "quote": '"',

@@ -15,6 +15,7 @@ import pytest
 
 from tests.support.signalhub import Cli, Server
 from tests.support.signals import (
+    SIGNAL_FIELDS,
     SIGNALS,
     XAU,
     Producer,
@@ -42,28 +43,7 @@ def test_ingestion_answers_every_row_of_the_spec_table(world: dict[str, Any]) ->
     created = post(http, relay, XAU)
     assert created.status_code == 201, created.text
     signal = created.json()
-    assert set(signal) == {
-        "id",
-        "user_id",
-        "producer_id",
-        "instrument",
-        "side",
-        "price",
-        "time",
-        "version",
-        "external_id",
-        "status",
-        "revision",
-        "payload",
-        "executed_price",
-        "executed_at",
-        "closed_price",
-        "closed_at",
-        "pnl",
-        "return",
-        "created_at",
-        "updated_at",
-    }
+    assert list(signal) == SIGNAL_FIELDS  # every field, in §5 order
     assert signal["instrument"] == "XAUUSD" and signal["side"] == "buy"
     assert signal["price"] == 1950.25 and signal["version"] == "1"
     assert signal["user_id"] == alice.user_id and signal["producer_id"] == "tv-relay-1"

@@ -11,6 +11,29 @@ import httpx
 from tests.support.signalhub import Cli, signed_headers
 
 SIGNALS = "/api/v1/signals"
+# SPEC §5: the signal object's fields, in the contract's order (the CSV export's columns).
+SIGNAL_FIELDS = [
+    "id",
+    "user_id",
+    "producer_id",
+    "instrument",
+    "side",
+    "price",
+    "time",
+    "version",
+    "external_id",
+    "status",
+    "revision",
+    "payload",
+    "executed_price",
+    "executed_at",
+    "closed_price",
+    "closed_at",
+    "pnl",
+    "return",
+    "created_at",
+    "updated_at",
+]
 
 
 @dataclass
