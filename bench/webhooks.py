@@ -39,7 +39,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-import ingest as base  # noqa: E402
+from ingestkit import load, pg  # noqa: E402
+from ingestkit import servers as serving  # noqa: E402
 
 from tests.support.webhooks import Receiver  # noqa: E402
 
@@ -65,7 +66,7 @@ async def ingest(
                 if pace:
                     sent = len(requests) - len(queue) - 1
                     await asyncio.sleep(max(0.0, began + sent / pace - time.monotonic()))
-                if await base._exchange(reader, writer, raw) == 201:
+                if await load._exchange(reader, writer, raw) == 201:
                     found = EXTERNAL_ID.search(raw)
                     assert found is not None
                     done[found.group(1).decode()] = time.time()
@@ -86,13 +87,13 @@ def pct(values: list[float], q: float) -> float:
 
 
 def start(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = base.free_port()
+    port = serving.free_port()
     with open(workdir / f"server-{port}.log", "wb") as log:
         process = subprocess.Popen(
-            [base.SIGNALHUB, "serve", "--port", str(port), "--workers", "1"],
+            [serving.SIGNALHUB, "serve", "--port", str(port), "--workers", "1"],
             env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    base.wait_healthy(port, process, "/healthz")
+    serving.wait_healthy(port, process, "/healthz")
     return process, port
 
 
@@ -181,13 +182,13 @@ def main() -> int:
     parser.add_argument("--paced", type=int, default=100, help="signals sent at --pace")
     parser.add_argument("--pace", type=float, default=5.0, help="signals/s for the delays")
     args = parser.parse_args()
-    admin = base.pg_admin_dsn()
+    admin = pg.pg_admin_dsn()
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
-    asyncio.run(base._pg(admin, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg.pg_value(admin, f'CREATE DATABASE "{name}"'))
     workdir = Path(tempfile.mkdtemp(prefix="signalhub-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNALS_", "WEBHOOKS_"))}
     env.update(
-        DATABASE_URL=base.with_database(admin, name),
+        DATABASE_URL=pg.with_database(admin, name),
         MEDIA_DIR=str(workdir / "media"),
         LOG_LEVEL="warning",
         WEBHOOKS_ALLOW_PRIVATE="true",
@@ -196,14 +197,14 @@ def main() -> int:
     receiver = served_receiver = None
     n, m = args.signals, args.ingest
     try:
-        user = base.cli(env, "users", "create", "bench")
-        relay = base.cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
-        quiet = base.cli(env, "users", "create", "quiet")
-        quiet_relay = base.cli(
+        user = serving.cli(env, "users", "create", "bench")
+        relay = serving.cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
+        quiet = serving.cli(env, "users", "create", "quiet")
+        quiet_relay = serving.cli(
             env, "producers", "create", "quiet-relay", "--user", quiet["user_id"]
         )
-        served = base.cli(env, "users", "create", "served")
-        served_relay = base.cli(
+        served = serving.cli(env, "users", "create", "served")
+        served_relay = serving.cli(
             env, "producers", "create", "served-relay", "--user", served["user_id"]
         )
         receiver = Receiver(workdir)
@@ -223,7 +224,7 @@ def main() -> int:
             """The producer's next `count` signals, signed now, outside every dedup rule."""
             first = used.get(producer["producer_id"], 0)
             used[producer["producer_id"]] = first + count
-            made = base.signed_requests(
+            made = load.signed_requests(
                 port, producer["producer_id"], producer["secret"], first + count, "s"
             )
             return made[first:]
@@ -240,7 +241,7 @@ def main() -> int:
             paced_two = delivery_round(
                 receiver, names, [port, port2], batch(relay, args.paced), 2, args.pace
             )
-            base.stop(servers.pop())
+            serving.stop(servers.pop())
             print(f"delivery burst: 1 process {ones[-1][0]:7.1f}/s   2 processes "
                   f"{twos[-1][0]:7.1f}/s   ratio {twos[-1][0] / ones[-1][0]:.2f}")  # fmt: skip
         paced_one = delivery_round(receiver, names, [port], batch(relay, args.paced), 1, args.pace)
@@ -270,11 +271,11 @@ def main() -> int:
                   f"(ratio {served_rates[-1] / quiet_rates[-1]:.2f})")  # fmt: skip
     finally:
         for process in servers:
-            base.stop(process)
+            serving.stop(process)
         for started_receiver in (receiver, served_receiver):
             if started_receiver is not None:
                 started_receiver.stop()
-        asyncio.run(base._pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg.pg_value(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"webhooks: {n} signals a delivery round, {m} an ingestion round, "
           f"{args.subscriptions} subscriptions, "
