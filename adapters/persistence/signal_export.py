@@ -20,10 +20,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from piccolo.custom_types import Combinable
 
 from adapters.persistence.engine import Database
 from adapters.persistence.row_values import as_utc, as_uuid, float_or_none, utc_or_none
+from adapters.persistence.signal_repository import matching
 from adapters.persistence.tables import SignalTable
 from domain.exports.ports import SignalRecord
 from domain.signals.ports import SignalCriteria
@@ -93,15 +93,7 @@ class PiccoloSignalExport:
     async def _sqlite_page(
         self, criteria: SignalCriteria, after: After, limit: int
     ) -> list[SignalRecord]:
-        where: Combinable = SignalTable.user_id == criteria.user_id
-        if criteria.status is not None:
-            where &= SignalTable.status == criteria.status.value
-        if criteria.instrument is not None:
-            where &= SignalTable.instrument == criteria.instrument
-        if criteria.since is not None:
-            where &= SignalTable.time >= criteria.since
-        if criteria.until is not None:
-            where &= SignalTable.time < criteria.until
+        where = matching(criteria)
         if after is not None:
             at, last_id = after
             where &= (SignalTable.created_at >= at) & (

@@ -35,7 +35,7 @@ from adapters.persistence.signal_writes import (
 from adapters.persistence.tables import SignalTable
 from domain.lifecycle.events import EventType, SignalEvent, producer_actor
 from domain.signals.model import Side, Signal, SignalStatus
-from domain.signals.ports import SignalFilter, SignalPage
+from domain.signals.ports import SignalCriteria, SignalFilter, SignalPage
 
 
 def signal_from_row(row: Mapping[str, Any]) -> Signal:
@@ -177,15 +177,7 @@ class PiccoloSignalRepository:
         return signal_from_row(row) if row is not None else None
 
     async def list(self, query: SignalFilter) -> SignalPage:
-        where: Combinable = SignalTable.user_id == query.user_id
-        if query.status is not None:
-            where &= SignalTable.status == query.status.value
-        if query.instrument is not None:
-            where &= SignalTable.instrument == query.instrument
-        if query.since is not None:
-            where &= SignalTable.time >= query.since
-        if query.until is not None:
-            where &= SignalTable.time < query.until
+        where = matching(query)
         rows = (
             await SignalTable.select()
             .where(where)
@@ -209,3 +201,17 @@ def _created_event(signal: Signal, event_id: int) -> SignalEvent:
         to_status=signal.status,
         note=None,
     )
+
+
+def matching(query: SignalCriteria | SignalFilter) -> Combinable:
+    """The §4/§9 filters as a Piccolo WHERE clause (the list and the export's SQLite pages)."""
+    where: Combinable = SignalTable.user_id == query.user_id
+    if query.status is not None:
+        where &= SignalTable.status == query.status.value
+    if query.instrument is not None:
+        where &= SignalTable.instrument == query.instrument
+    if query.since is not None:
+        where &= SignalTable.time >= query.since
+    if query.until is not None:
+        where &= SignalTable.time < query.until
+    return where

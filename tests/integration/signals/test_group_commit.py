@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,10 @@ from adapters.persistence.engine import Database
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from domain.accounts.model import User
 from domain.errors import AlreadyExists
-from domain.signals import Side, Signal, SignalStatus
+from domain.signals import Signal
 from domain.signals.rules import DUPLICATE_EXTERNAL_ID, DUPLICATE_IN_WINDOW
 from tests.support.databases import ENGINES, migrated_engine
+from tests.support.entities import a_signal
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 HOLD = "hold"
@@ -75,22 +76,7 @@ async def pg_rig(tmp_path: Path) -> AsyncIterator[Rig]:
 
 
 def signal(user: UUID, **changes: Any) -> Signal:
-    base = Signal(
-        id=uuid4(),
-        user_id=user,
-        producer_id="relay-1",
-        instrument="XAUUSD",
-        side=Side.BUY,
-        price=1950.25,
-        time=T0,
-        version="1",
-        external_id=None,
-        status=SignalStatus.NEW,
-        payload={},
-        created_at=T0,
-        updated_at=T0,
-    )
-    return replace(base, **changes)
+    return a_signal(user_id=user, **changes)
 
 
 async def hold_external_id(rig: Rig) -> Callable[[], Awaitable[None]]:
