@@ -2,9 +2,18 @@
 
 from application.exports.export import (
     EXPORT_PAGE_SIZE,
+    CsvExport,
     ExportSignals,
     ExportSignalsRequest,
+    NdjsonExport,
     SignalExport,
 )
 
-__all__ = ["EXPORT_PAGE_SIZE", "ExportSignals", "ExportSignalsRequest", "SignalExport"]
+__all__ = [
+    "EXPORT_PAGE_SIZE",
+    "CsvExport",
+    "ExportSignals",
+    "ExportSignalsRequest",
+    "NdjsonExport",
+    "SignalExport",
+]

@@ -1,4 +1,5 @@
-"""ExportSignals: every one of the caller's signals matching the list filters, as pages."""
+"""ExportSignals: every one of the caller's signals matching the list filters, as pages:
+CSV cells for a CSV export (the source formats them), records for NDJSON."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from application.signals.criteria import parse_criteria
-from domain.exports.ports import SignalExportSource, SignalRecord
+from domain.exports.ports import CsvCell, SignalExportSource, SignalRecord
 from domain.exports.rules import ExportFormat, parse_export_format
 from domain.identity import Caller
 
@@ -27,9 +28,18 @@ class ExportSignalsRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class SignalExport:
-    format: ExportFormat
-    pages: AsyncIterator[Sequence[SignalRecord]]  # read lazily: nothing is read until iterated
+class CsvExport:
+    rows: AsyncIterator[Sequence[Sequence[CsvCell]]]  # read lazily, as every export's pages
+    format: ExportFormat = ExportFormat.CSV
+
+
+@dataclass(frozen=True, slots=True)
+class NdjsonExport:
+    records: AsyncIterator[Sequence[SignalRecord]]
+    format: ExportFormat = ExportFormat.NDJSON
+
+
+SignalExport = CsvExport | NdjsonExport
 
 
 class ExportSignals:
@@ -49,5 +59,6 @@ class ExportSignals:
             since=request.since,
             until=request.until,
         )
-        pages = self._source.pages(criteria, self._page_size)
-        return SignalExport(format=export_format, pages=pages)
+        if export_format is ExportFormat.CSV:
+            return CsvExport(self._source.csv_pages(criteria, self._page_size))
+        return NdjsonExport(self._source.pages(criteria, self._page_size))

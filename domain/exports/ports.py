@@ -40,6 +40,12 @@ class SignalRecord(NamedTuple):
     updated_at: datetime
 
 
+# One CSV cell as an adapter hands it over (domain/exports/rules.py `csv_cells` says how):
+# text already in its exported form, a number as a number (the CSV writer writes it as Python
+# does), None for null (an empty cell).
+CsvCell = str | float | int | None
+
+
 class SignalExportSource(Protocol):
     def pages(
         self, criteria: SignalCriteria, page_size: int
@@ -50,5 +56,17 @@ class SignalExportSource(Protocol):
         Memory stays flat whatever the count: a page is read after the previous one's last
         row (keyset paging on (`created_at`, `id`)); an adapter may read one page ahead. A
         signal created during the export appears at the end or not at all, never twice.
+        """
+        ...
+
+    def csv_pages(
+        self, criteria: SignalCriteria, page_size: int
+    ) -> AsyncIterator[Sequence[Sequence[CsvCell]]]:
+        """The same signals, order and paging as `pages`, each as its CSV cells: exactly
+        `csv_cells(record)` of the record `pages` would give (domain/exports/rules.py).
+
+        A separate method so that an adapter may have its database format the cells (the
+        export's hot path, docs/exports.md); the contract tests hold every adapter's cells to
+        `csv_cells`.
         """
         ...

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from datetime import UTC, datetime
 
 from domain.errors import InvalidInput
+from domain.exports.ports import CsvCell, SignalRecord
 
 
 class ExportFormat(enum.StrEnum):
@@ -64,6 +66,50 @@ def defuse_formula(text: str) -> str:
     Only text cells: a number (a negative `pnl`) stays a number (docs/exports.md).
     """
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def export_time(at: datetime) -> str:
+    """A time as the list writes it (msgspec's RFC 3339): UTC, `.ffffff` only when there are
+    microseconds, `Z` (a unit test holds this to the list's encoder)."""
+    u = at.astimezone(UTC)
+    text = f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+    return f"{text}.{u.microsecond:06d}Z" if u.microsecond else f"{text}Z"
+
+
+def _time_or_none(at: datetime | None) -> str | None:
+    return None if at is None else export_time(at)
+
+
+def _defused_or_none(text: str | None) -> str | None:
+    return None if text is None else defuse_formula(text)
+
+
+def csv_cells(r: SignalRecord) -> tuple[CsvCell, ...]:
+    """A record's CSV cells in EXPORT_COLUMNS' order: ids and times as the list writes them,
+    the free-text columns through the formula rule, `payload` as its stored JSON text,
+    numbers as numbers, None for null. The reference every adapter's `csv_pages` matches."""
+    return (
+        str(r.id),
+        str(r.user_id),
+        defuse_formula(r.producer_id),
+        defuse_formula(r.instrument),
+        r.side,
+        r.price,
+        export_time(r.time),
+        defuse_formula(r.version),
+        _defused_or_none(r.external_id),
+        r.status,
+        r.revision,
+        r.payload,
+        r.executed_price,
+        _time_or_none(r.executed_at),
+        r.closed_price,
+        _time_or_none(r.closed_at),
+        r.pnl,
+        r.return_ratio,
+        export_time(r.created_at),
+        export_time(r.updated_at),
+    )
 
 
 def parse_export_format(value: str | None) -> ExportFormat:

@@ -106,7 +106,7 @@ class ExportsController(Controller):
             caller, ExportSignalsRequest(export_format, status, instrument, since, until)
         )
         return Stream(
-            encode(export.format, export.pages),
+            encode(export),
             media_type=export.format.media_type,
             headers={"Content-Disposition": content_disposition(export.format)},
         )

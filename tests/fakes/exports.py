@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 
-from domain.exports.ports import SignalRecord
+from domain.exports.ports import CsvCell, SignalRecord
+from domain.exports.rules import csv_cells
 from domain.signals.model import Signal
 from domain.signals.ports import SignalCriteria
 from tests.fakes.signals import FakeSignalRepository
@@ -71,3 +72,9 @@ class FakeSignalExport:
             if len(page) < page_size:
                 return
             after = (page[-1].created_at, str(page[-1].id))
+
+    async def csv_pages(
+        self, criteria: SignalCriteria, page_size: int
+    ) -> AsyncIterator[Sequence[Sequence[CsvCell]]]:
+        async for page in self.pages(criteria, page_size):
+            yield [csv_cells(record) for record in page]

@@ -1,13 +1,12 @@
 """The export formats of SPEC §12, written the way the list endpoint writes a signal.
 
-Cells and lines come from the domain's `SignalRecord`, whose fields are `SignalOut`'s
-(wire/signals.py), in order (checked when this module loads), so an exported value is
-written exactly as `GET /api/v1/signals` writes it: ids, RFC 3339 times with `Z`, enum
-values and numbers through msgspec, with the list's rules (unit tests hold every cell and
-line to `SignalOut`).
-CSV: the standard library's writer (RFC 4180: `,`, `"` doubled inside quoted cells, CRLF), a
-header row of the §5 names, `payload` as its stored JSON text, `null` as an empty cell, the
-free-text columns through the domain's formula rule. NDJSON: one §5 object a line.
+The domain's `SignalRecord` has `SignalOut`'s fields (wire/signals.py), in order (checked
+when this module loads), so an exported value is written exactly as `GET /api/v1/signals`
+writes it (unit tests hold every cell and line to `SignalOut`).
+CSV: the rows arrive as cells (the domain's `csv_cells`: ids and RFC 3339 times as text, the
+formula rule applied, `payload` as its stored JSON text, numbers as numbers, None for null)
+and go through the standard library's writer (RFC 4180: `,`, `"` doubled inside quoted
+cells, CRLF) under a header row of the §5 names. NDJSON: one §5 object a line, from records.
 """
 
 from __future__ import annotations
@@ -19,8 +18,9 @@ from typing import Any
 
 import msgspec
 
-from domain.exports.ports import SignalRecord
-from domain.exports.rules import EXPORT_COLUMNS, FREE_TEXT_COLUMNS, ExportFormat, defuse_formula
+from application.exports import CsvExport, SignalExport
+from domain.exports.ports import CsvCell, SignalRecord
+from domain.exports.rules import EXPORT_COLUMNS
 from domain.signals.model import SignalStatus
 from entrypoints.http.wire.signals import SignalOut
 
@@ -29,34 +29,19 @@ if tuple(f.encode_name for f in _FIELDS) != EXPORT_COLUMNS or tuple(
     f.name for f in _FIELDS
 ) != tuple(SignalRecord._fields):
     raise RuntimeError("SignalOut and SignalRecord must have the §5 fields, in order")
-_FREE_TEXT = tuple(EXPORT_COLUMNS.index(name) for name in FREE_TEXT_COLUMNS)
-_PAYLOAD = EXPORT_COLUMNS.index("payload")
 
 _json = msgspec.json.Encoder()
 _decode_payload = msgspec.json.Decoder(dict[str, Any]).decode
 
 
 def csv_header() -> bytes:
-    return _csv_text([list(EXPORT_COLUMNS)]).encode("utf-8")
+    return _csv_text([EXPORT_COLUMNS]).encode("utf-8")
 
 
-def csv_rows(page: Sequence[SignalRecord]) -> bytes:
-    """One chunk: every record of the page as a CSV record.
-
-    The hot path of a large export: one `msgspec.to_builtins` call turns the page's ids,
-    times and numbers into the list's text, the formula rule runs on the free-text columns,
-    and one `writerows` call writes the page.
-    """
-    records: list[list[Any]] = []
-    append = records.append
-    for record in page:
-        cells: list[Any] = list(record)
-        for i in _FREE_TEXT:
-            text = cells[i]
-            if text is not None:
-                cells[i] = defuse_formula(text)
-        append(cells)
-    return _csv_text(msgspec.to_builtins(records)).encode("utf-8")
+def csv_rows(rows: Sequence[Sequence[CsvCell]]) -> bytes:
+    """One chunk: a page of cell rows as CSV records, in one `writerows` call (the hot path of
+    a large export: no Python work per row here)."""
+    return _csv_text(rows).encode("utf-8")
 
 
 def ndjson_rows(page: Sequence[SignalRecord]) -> bytes:
@@ -90,20 +75,18 @@ def signal_out(r: SignalRecord) -> SignalOut:
     )
 
 
-async def encode(
-    export_format: ExportFormat, pages: AsyncIterator[Sequence[SignalRecord]]
-) -> AsyncIterator[bytes]:
+async def encode(export: SignalExport) -> AsyncIterator[bytes]:
     """The body of an export: one chunk per page (and the CSV header first)."""
-    if export_format is ExportFormat.CSV:
+    if isinstance(export, CsvExport):
         yield csv_header()
-        async for page in pages:
-            yield csv_rows(page)
+        async for rows in export.rows:
+            yield csv_rows(rows)
     else:
-        async for page in pages:
-            yield ndjson_rows(page)
+        async for records in export.records:
+            yield ndjson_rows(records)
 
 
-def _csv_text(records: list[list[Any]]) -> str:
+def _csv_text(rows: Sequence[Sequence[CsvCell]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, dialect="excel", lineterminator="\r\n").writerows(records)
+    csv.writer(buffer, dialect="excel", lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()

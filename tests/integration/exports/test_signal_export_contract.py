@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,6 +18,7 @@ from adapters.persistence.signal_export import PiccoloSignalExport
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from adapters.persistence.tables import SignalTable
 from domain.accounts.model import User
+from domain.exports import EXPORT_COLUMNS, FORMULA_TRIGGERS, csv_cells
 from domain.signals.model import Signal, SignalStatus
 from domain.signals.ports import SignalCriteria, SignalFilter
 from tests.fakes.exports import FakeSignalExport, record_of
@@ -190,3 +191,59 @@ async def test_a_signal_created_during_the_export_comes_last_once(
     async for page in pages:
         got.extend(r.id for r in page)
     assert got == [s.id for s in oldest_first(first)] + [late.id]
+
+
+async def test_csv_cells_are_the_domains_cells_of_each_record(store: Store) -> None:
+    """`csv_pages` (formatted by PostgreSQL on that engine) against `csv_cells` of `pages`:
+    every formula trigger in every free-text column, times with and without microseconds,
+    nulls, the lifecycle columns, pages split inside runs of equal `created_at`."""
+    alice, bob = await store.new_user(), await store.new_user()
+    made = []
+    for i, ms in enumerate(RUNS):
+        trigger = FORMULA_TRIGGERS[i % len(FORMULA_TRIGGERS)]
+        at = T0 + timedelta(milliseconds=ms, microseconds=(0, 1, 4500, 999999)[i % 4])
+        signal = a_signal(
+            user_id=alice,
+            producer_id=trigger + "relay" if i % 2 else "relay-1",
+            instrument="-X" if i % 3 == 0 else "XAUUSD",
+            version=trigger + "v" if i % 2 == 0 else "1",
+            external_id=None if i % 5 == 0 else trigger + f'x, "{i}"\n',
+            time=datetime(999, 12, 31, 23, 59, 59, 10, tzinfo=UTC) if i == 3 else at,
+            created_at=at,
+            updated_at=at + timedelta(seconds=1, microseconds=i),
+            price=(0.000123, 1e16, 1950.25, 1e-7)[i % 4],
+            payload={"s": 'a "b",\r\nc ünï', "n": [i, 2.5, None]},
+        )
+        if i % 4 == 1:
+            closed_at = at + timedelta(hours=2, microseconds=7)
+            signal = replace(
+                signal,
+                status=SignalStatus.CLOSED,
+                revision=4,
+                executed_price=1950.5,
+                executed_at=at + timedelta(hours=1),
+                closed_price=1940.25,
+                closed_at=closed_at,
+                pnl=-10.25,
+                return_ratio=-10.25 / 1950.5,
+                updated_at=closed_at,
+            )
+        await store.repo.add(signal, 0)
+        if signal.status is SignalStatus.CLOSED and not isinstance(
+            store.repo, FakeSignalRepository
+        ):
+            await _set_lifecycle(store, signal)
+        made.append(signal)
+    await store.add(bob, 0)  # another owner: never read
+    for size in (1, 4, 7, 1000):
+        criteria = SignalCriteria(user_id=alice)
+        cells = [list(p) async for p in store.export.csv_pages(criteria, size)]
+        records = [list(p) async for p in store.export.pages(criteria, size)]
+        assert [len(p) for p in cells] == [len(p) for p in records], size
+        got = [tuple(row) for page in cells for row in page]
+        want = [csv_cells(r) for page in records for r in page]
+        assert got == want, size
+        assert len(got) == len(made)
+    first = next(r for r in got if r[0] == str(made[1].id))
+    assert first[EXPORT_COLUMNS.index("producer_id")] == "'+relay"
+    assert first[EXPORT_COLUMNS.index("closed_at")].endswith(".000008Z")  # 1 + 7 µs

@@ -6,15 +6,29 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import msgspec
 import pytest
 
-from application.exports import EXPORT_PAGE_SIZE, ExportSignals, ExportSignalsRequest
+from application.exports import (
+    EXPORT_PAGE_SIZE,
+    CsvExport,
+    ExportSignals,
+    ExportSignalsRequest,
+    NdjsonExport,
+)
 from domain.errors import InvalidInput
-from domain.exports import EXPORT_COLUMNS, ExportFormat, SignalRecord, defuse_formula
+from domain.exports import (
+    EXPORT_COLUMNS,
+    CsvCell,
+    ExportFormat,
+    SignalRecord,
+    csv_cells,
+    defuse_formula,
+    export_time,
+)
 from domain.identity import Caller
 from domain.signals.model import SignalStatus
 from domain.signals.ports import SignalCriteria
@@ -63,9 +77,10 @@ async def test_reads_the_callers_normalised_filters_in_pages() -> None:
             format="ndjson", status="new", instrument="xauusd", since="2026-11-28T03:00:00+02:00"
         ),
     )
+    assert isinstance(result, NdjsonExport)
     assert result.format is ExportFormat.NDJSON
     assert source.asked == []  # nothing read until the pages are iterated
-    pages = [list(page) async for page in result.pages]
+    pages = [list(page) async for page in result.records]
     assert [len(p) for p in pages] == [2, 2, 1]
     assert [r for p in pages for r in p] == [record_of(s) for s in mine]
     expected = SignalCriteria(
@@ -81,9 +96,24 @@ async def test_csv_is_the_default_and_the_page_size_is_the_documented_one() -> N
     store = FakeSignalRepository()
     source = FakeSignalExport(store)
     result = await ExportSignals(source=source)(CALLER, ExportSignalsRequest())
+    assert isinstance(result, CsvExport)
     assert result.format is ExportFormat.CSV
-    assert [p async for p in result.pages] == []
+    assert [p async for p in result.rows] == []
     assert source.asked[0][1] == EXPORT_PAGE_SIZE
+
+
+async def test_a_csv_export_reads_the_sources_cells() -> None:
+    store, _, export = world(page_size=2)
+    mine = [a_signal(user_id=CALLER.user_id, external_id=f"=x{i}") for i in range(3)]
+    for signal in mine:
+        await store.add(signal, 0)
+    result = await export(CALLER, ExportSignalsRequest(format="csv"))
+    assert isinstance(result, CsvExport)
+    rows = [row async for page in result.rows for row in page]
+    assert rows == [
+        csv_cells(record_of(s)) for s in sorted(mine, key=lambda s: (s.created_at, str(s.id)))
+    ]
+    assert {row[EXPORT_COLUMNS.index("external_id")] for row in rows} == {"'=x0", "'=x1", "'=x2"}
 
 
 @pytest.mark.parametrize(
@@ -131,7 +161,7 @@ def test_every_csv_cell_is_the_list_items_value() -> None:
         pnl=-2.5,
         return_ratio=-1 / 3,
     )
-    text = csv_rows([record_of(signal), record_of(a_signal())]).decode("utf-8")
+    text = csv_rows([csv_cells(record_of(s)) for s in (signal, a_signal())]).decode("utf-8")
     assert text.endswith("\r\n")
     row, plain = list(csv.reader(io.StringIO(text, newline="")))
     item = msgspec.to_builtins(SignalOut.of(signal))
@@ -156,6 +186,24 @@ def test_an_ndjson_line_is_the_list_item_byte_for_byte() -> None:
     assert lines == [msgspec.json.encode(SignalOut.of(s)) for s in signals] + [b""]
 
 
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 11, 28, 1, 2, 3, tzinfo=UTC),
+        datetime(2026, 11, 28, 1, 2, 3, 1, tzinfo=UTC),
+        datetime(2026, 11, 28, 1, 2, 3, 4500, tzinfo=UTC),
+        datetime(2026, 11, 28, 1, 2, 3, 999999, tzinfo=UTC),
+        datetime(2026, 11, 28, 3, 2, 3, 120000, tzinfo=timezone(timedelta(hours=2))),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, 10, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_an_export_time_is_the_lists_text(at: datetime) -> None:
+    assert export_time(at) == msgspec.to_builtins(at.astimezone(UTC))
+    assert export_time(at) == msgspec.json.decode(msgspec.json.encode(at.astimezone(UTC)))
+
+
 async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
     first = [record_of(a_signal()), record_of(a_signal())]
     second = [record_of(a_signal())]
@@ -164,8 +212,12 @@ async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
         yield first
         yield second
 
-    chunks = [c async for c in encode(ExportFormat.CSV, pages())]
-    assert chunks == [csv_header(), csv_rows(first), csv_rows(second)]
-    lines = [c async for c in encode(ExportFormat.NDJSON, pages())]
+    async def rows() -> AsyncIterator[list[tuple[CsvCell, ...]]]:
+        async for page in pages():
+            yield [csv_cells(r) for r in page]
+
+    chunks = [c async for c in encode(CsvExport(rows()))]
+    assert chunks == [csv_header(), *(csv_rows([csv_cells(r) for r in p]) for p in (first, second))]
+    lines = [c async for c in encode(NdjsonExport(pages()))]
     assert lines == [ndjson_rows(first), ndjson_rows(second)]
     assert [json.loads(x)["id"] for x in lines[0].splitlines()] == [str(r.id) for r in first]
