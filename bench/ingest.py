@@ -42,12 +42,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestkit.load import Result, blast, merge, signed_requests
+from ingestkit.load import Result, blast, merge, ratios, signed_requests
 from ingestkit.pg import PER_COMMIT, pg_admin_dsn, pg_rows, pg_value, socket_url, with_database
 from ingestkit.servers import (
     BARE_SECRET,
     cli,
     free_port,
+    own_cpu,
+    postgres_cpu,
     process_tree_cpu,
     serve_bare,
     start_signalhub,
@@ -64,6 +66,8 @@ class Contender:
     requests: list[bytes]
     results: list[Result]
     cpu_seconds: float = 0.0  # of the server's processes during its rounds
+    pg_cpu_seconds: float = 0.0  # of PostgreSQL's processes (postgres_cpu) during its rounds
+    load_cpu_seconds: float = 0.0  # of this process, the load generator, during its rounds
 
 
 def run(
@@ -159,9 +163,11 @@ def run(
         for i in range(rounds):
             batch = slice(warmup + i * signals, warmup + (i + 1) * signals)
             for c in contenders:
-                before = process_tree_cpu(c.process.pid)
+                before = process_tree_cpu(c.process.pid), postgres_cpu(name), own_cpu()
                 c.results.append(asyncio.run(blast(c.name, c.port, c.requests[batch], connections)))
-                c.cpu_seconds += process_tree_cpu(c.process.pid) - before
+                c.cpu_seconds += process_tree_cpu(c.process.pid) - before[0]
+                c.pg_cpu_seconds += postgres_cpu(name) - before[1]
+                c.load_cpu_seconds += own_cpu() - before[2]
         for c in contenders:
             stop(c.process)
         if sqlite:
@@ -197,12 +203,14 @@ def run(
     for result in merged.values():
         print(result.line())
     print(ratios(merged))
-    print(
-        "server CPU per signal (user + system, all its processes): "
-        + ", ".join(
-            f"{c.name} {c.cpu_seconds * 1e6 / max(merged[c.name].ok, 1):.0f} µs" for c in contenders
+    print("CPU per signal (user + system; µs): server + PostgreSQL + load generator = total")
+    for c in contenders:
+        n = max(merged[c.name].ok, 1)
+        parts = [c.cpu_seconds * 1e6 / n, c.pg_cpu_seconds * 1e6 / n, c.load_cpu_seconds * 1e6 / n]
+        print(
+            f"  {c.name:<7} {parts[0]:5.0f} + {parts[1]:5.0f} + {parts[2]:5.0f} = "
+            f"{sum(parts):5.0f}   ({1e6 / sum(parts):,.0f} signals per CPU-second)"
         )
-    )
     ours_all = merged["ours"]
     print(
         f"ratio ours/bare {ours_all.rate / merged['bare'].rate:.2f} (target >= 0.5); ours p99 "
@@ -220,20 +228,6 @@ def run(
     if not healthy:
         print("WARNING: some requests failed; figures are not comparable")
     return 0 if healthy else 1
-
-
-def ratios(results: dict[str, Result]) -> str:
-    bare = results["bare"].rate
-    parts = [f"{name}/bare {r.rate / bare:.2f}" for name, r in results.items() if name != "bare"]
-    if "ours2w" in results:
-        parts.append(f"ours2w/ours {results['ours2w'].rate / results['ours'].rate:.2f}")
-    if "1by1" in results:
-        parts.append(f"ours/1by1 {results['ours'].rate / results['1by1'].rate:.2f}")
-    if "oursTCP" in results:
-        parts.append(f"ours/oursTCP {results['ours'].rate / results['oursTCP'].rate:.2f}")
-    if "before" in results:
-        parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
-    return "ratio " + ", ".join(parts)
 
 
 def main() -> int:

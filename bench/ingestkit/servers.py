@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -125,6 +126,39 @@ def process_tree_cpu(root: int) -> float:
         total += cpu.get(pid, 0.0)
         todo += children.get(pid, [])
     return total
+
+
+def postgres_cpu(database: str) -> float:
+    """User + system CPU seconds of PostgreSQL's processes that work for `database`: its
+    backends (their title names the database) and the shared ones (postmaster, walwriter,
+    checkpointer, background writer, autovacuum...), whichever database they serve. Backends
+    of other databases are left out; the shared ones are not, so run it on a quiet server."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if not stat.split(" ", 2)[1] == "(postgres)":
+            continue
+        backend = "(" in title or "[local]" in title  # "postgres: 15/main: USER DB HOST(PORT) ..."
+        if backend and f" {database} " not in title:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def own_cpu() -> float:
+    """User + system CPU seconds of this process (the load generator) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def start_signalhub(env: dict[str, str], workdir: Path, port: int, workers: int, tag: str) -> Any:
