@@ -1,6 +1,6 @@
-"""Group commit, the batches without a duplicate (docs/signals.md, "Group commit"): on
-PostgreSQL they are stored set-based (migrations/m0009), everything else signal by signal.
-Both paths must answer exactly what one-by-one adds would, on both engines; the rig
+"""Group commit (docs/signals.md): a batch answers exactly what one-by-one adds would, on
+both engines — a batch without any duplicate is stored whole and in order, a later signal is
+judged by its own window, and a raw writer's committed external_id is still found. The rig
 (group_commit_rig.py) forces the batches deterministically."""
 
 from __future__ import annotations
