@@ -145,3 +145,12 @@ def ratios(results: dict[str, Result]) -> str:
     if "before" in results:
         parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
     return "ratio " + ", ".join(parts)
+
+
+def cpu_split(name: str, seconds: tuple[float, float, float], signals: int) -> str:
+    """server + PostgreSQL + load generator CPU seconds as µs per signal, and their sum."""
+    parts = [x * 1e6 / max(signals, 1) for x in seconds]
+    return (
+        f"  {name:<7} {parts[0]:5.0f} + {parts[1]:5.0f} + {parts[2]:5.0f} = "
+        f"{sum(parts):5.0f}   ({1e6 / max(sum(parts), 1):,.0f} signals per CPU-second)"
+    )
