@@ -24,10 +24,10 @@ The rounds alternate (ours, ours2w, ..., bare, ours, ...) so every contender mee
 background load; it prints signals/s, p50, p99, the ratios within each round and over all
 rounds, how many signals each commit carried, and the CPU per signal (user + system, from
 /proc, a figure the machine's load hardly moves) of the three parties that share the cores:
-the server's processes, PostgreSQL's (the backends of the contender's database and the shared
-walwriter, checkpointer, ...: run it with nothing else on the server) and the load generator
-(this process). `--uvloop-client` runs the load generator on uvloop instead of asyncio's own
-loop, for every contender alike. `--sqlite` runs the signalhub contenders on a SQLite file.
+the server's processes, PostgreSQL's (the backends of the contender's database; not the
+shared walwriter, checkpointer, ...) and the load generator (this process).
+`--uvloop-client` runs the load generator on uvloop instead of asyncio's own loop, for every
+contender alike. `--sqlite` runs the signalhub contenders on a SQLite file.
 Target: ratio ours/bare >= 0.5, p99 <= 40 ms.
 """
 
@@ -53,6 +53,7 @@ from ingestkit.report import Contender, report
 from ingestkit.servers import (
     BARE_SECRET,
     cli,
+    cpu_delta,
     free_port,
     own_cpu,
     postgres_cpu,
@@ -183,7 +184,7 @@ def run(
                 before = process_tree_cpu(c.process.pid), postgres_cpu(c.database), own_cpu()
                 c.results.append(load(blast(c.name, c.port, c.requests[batch], connections)))
                 c.cpu_seconds += process_tree_cpu(c.process.pid) - before[0]
-                c.pg_cpu_seconds += postgres_cpu(c.database) - before[1]
+                c.pg_cpu_seconds += cpu_delta(before[1], postgres_cpu(c.database))
                 c.load_cpu_seconds += own_cpu() - before[2]
         for c in contenders:
             stop(c.process)

@@ -128,13 +128,14 @@ def process_tree_cpu(root: int) -> float:
     return total
 
 
-def postgres_cpu(database: str) -> float:
-    """User + system CPU seconds of PostgreSQL's processes that work for `database`: its
-    backends (their title names the database) and the shared ones (postmaster, walwriter,
-    checkpointer, background writer, autovacuum...), whichever database they serve. Backends
-    of other databases are left out; the shared ones are not, so run it on a quiet server."""
+def postgres_cpu(database: str) -> dict[int, float]:
+    """User + system CPU seconds of each PostgreSQL process working for `database`: its
+    backends and autovacuum workers (their titles name it). The shared processes (walwriter,
+    checkpointer, ...) are left out: other databases' work moves them too; a backend writes and
+    flushes its own WAL at commit, so the bulk is in the backends. Pass two of these to
+    `cpu_delta`."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -142,17 +143,20 @@ def postgres_cpu(database: str) -> float:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
             with open(f"/proc/{entry}/cmdline", "rb") as f:
-                title = f.read().replace(b"\0", b" ").decode(errors="replace")
+                title = f.read().replace(b"\0", b" ").decode(errors="replace") + " "
         except OSError:
             continue
-        if not stat.split(" ", 2)[1] == "(postgres)":
-            continue
-        backend = "(" in title or "[local]" in title  # "postgres: 15/main: USER DB HOST(PORT) ..."
-        if backend and f" {database} " not in title:
+        if stat.split(" ", 2)[1] != "(postgres)" or f" {database} " not in title:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two `postgres_cpu` readings by the processes alive at the
+    second (one that ended in between is lost, never counted negative)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def own_cpu() -> float:
