@@ -136,6 +136,8 @@ def postgres_cpu(database: str) -> dict[int, float]:
     `cpu_delta`."""
     ticks = os.sysconf("SC_CLK_TCK")
     found: dict[int, float] = {}
+    if not database:  # the bare endpoint has none
+        return found
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -143,7 +145,7 @@ def postgres_cpu(database: str) -> dict[int, float]:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
             with open(f"/proc/{entry}/cmdline", "rb") as f:
-                title = f.read().replace(b"\0", b" ").decode(errors="replace") + " "
+                title = " ".join(f.read().decode(errors="replace").split()) + " "
         except OSError:
             continue
         if stat.split(" ", 2)[1] != "(postgres)" or f" {database} " not in title:
