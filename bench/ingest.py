@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--signals N] [--connections 32] [--warmup W] [--rounds R]
         [--socket /var/run/postgresql] [--no-workers-2] [--one-by-one]
-        [--baseline-tree DIR] [--sqlite]
+        [--baseline-tree DIR] [--sqlite] [--tcp-too] [--uvloop-client]
 
 It creates a throwaway PostgreSQL database (DATABASE_URL if it is postgresql://, else
 SIGNALHUB_TEST_PG_DSN, else postgres@127.0.0.1:5432), creates a user and a producer with the
@@ -15,16 +15,19 @@ on the shared machine). Contenders:
 - `oursTCP` (`--tcp-too`, with `--socket`): `ours` over TCP;
 - `1by1` (`--one-by-one`): one worker with group commit off (SIGNALS_COMMIT_BATCH_MAX=1), TCP;
 - `before` (`--baseline-tree DIR`): another signalhub source tree (e.g. `git archive main |
-  tar -x -C DIR`) run by the same interpreter with PYTHONPATH=DIR, TCP: a before/after in
-  one run;
+  tar -x -C DIR`) run by the same interpreter with PYTHONPATH=DIR, TCP, on a database of its
+  own that its own migrations made: a before/after in one run;
 - `bare`: on the same stack (uvicorn, one worker), a Litestar endpoint that only verifies the
   HMAC and decodes the body.
 
 The rounds alternate (ours, ours2w, ..., bare, ours, ...) so every contender meets the same
 background load; it prints signals/s, p50, p99, the ratios within each round and over all
-rounds, the server CPU per signal (user + system of the server's processes, from /proc: a
-figure the machine's load hardly moves) and how many signals each commit carried.
-`--sqlite` runs the signalhub contenders on a SQLite file instead.
+rounds, how many signals each commit carried, and the CPU per signal (user + system, from
+/proc, a figure the machine's load hardly moves) of the three parties that share the cores:
+the server's processes, PostgreSQL's (the backends of the contender's database; not the
+shared walwriter, checkpointer, ...) and the load generator (this process).
+`--uvloop-client` runs the load generator on uvloop instead of asyncio's own loop, for every
+contender alike. `--sqlite` runs the signalhub contenders on a SQLite file.
 Target: ratio ours/bare >= 0.5, p99 <= 40 ms.
 """
 
@@ -39,31 +42,27 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from ingestkit.load import Result, blast, merge, signed_requests
+from ingestkit.load import Result, blast, signed_requests
 from ingestkit.pg import PER_COMMIT, pg_admin_dsn, pg_rows, pg_value, socket_url, with_database
+from ingestkit.report import Contender, report
 from ingestkit.servers import (
     BARE_SECRET,
     cli,
+    cpu_delta,
     free_port,
+    own_cpu,
+    postgres_cpu,
     process_tree_cpu,
     serve_bare,
     start_signalhub,
     stop,
     wait_healthy,
 )
-
-
-@dataclass
-class Contender:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    requests: list[bytes]
-    results: list[Result]
-    cpu_seconds: float = 0.0  # of the server's processes during its rounds
 
 
 def run(
@@ -78,6 +77,7 @@ def run(
     baseline_tree: str | None = None,
     sqlite: bool = False,
     tcp_too: bool = False,
+    uvloop_client: bool = False,
 ) -> int:
     admin = pg_admin_dsn()
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
@@ -95,21 +95,38 @@ def run(
     if socket_dir is not None:
         serve_env["DATABASE_URL"] = socket_url(tcp_url, socket_dir)
     contenders: list[Contender] = []
+    # The load generator's loop: asyncio's own, or uvloop (cheaper per request, for every
+    # contender alike; producers run on other hosts in production).
+    load: Callable[[Coroutine[Any, Any, Result]], Result] = asyncio.run
+    if uvloop_client:
+        import uvloop
+
+        load = uvloop.run
+    extra_databases: list[str] = []  # the baseline's
     total = warmup + rounds * signals
     try:
-        user = cli(env, "users", "create", "bench")
-        producer = cli(env, "producers", "create", "bench-relay", "--user", user["user_id"])
+
+        def made_in(env_: dict[str, str]) -> dict[str, Any]:
+            """A user and a producer, made by the CLI of the build that `env_` runs."""
+            user = cli(env_, "users", "create", "bench")
+            return cli(env_, "producers", "create", "bench-relay", "--user", user["user_id"])
+
+        producer = made_in(env)
         ports: set[int] = set()
         while len(ports) < 6:
             ports.add(free_port())
         port_list = sorted(ports)
 
-        def ours(tag: str, workers: int, extra_env: dict[str, str], port: int) -> None:
-            process = start_signalhub({**serve_env, **extra_env}, workdir, port, workers, tag)
+        def ours(
+            tag: str, workers: int, extra_env: dict[str, str], port: int, db: str = name
+        ) -> None:
+            env_ = {**serve_env, **extra_env}
+            maker = producer if db == name else made_in(env_)
+            process = start_signalhub(env_, workdir, port, workers, tag)
             requests = signed_requests(
-                port, producer["producer_id"], producer["secret"], total, tag, len(contenders)
+                port, maker["producer_id"], maker["secret"], total, tag, len(contenders)
             )
-            contenders.append(Contender(tag, port, process, requests, []))
+            contenders.append(Contender(tag, port, db, process, requests, []))
 
         ours("ours", 1, {}, port_list[0])
         if two_workers:
@@ -117,13 +134,17 @@ def run(
         if tcp_too and socket_dir is not None:
             ours("oursTCP", 1, {"DATABASE_URL": tcp_url}, port_list[5])
         if baseline_tree is not None:
-            # Another build of signalhub (e.g. `git archive main | tar -x -C DIR`) on the same
-            # database: a before/after in one run.
+            # Another build of signalhub (e.g. `git archive main | tar -x -C DIR`) on its own
+            # database, migrated by that build: a before/after in one run.
+            before_url = with_database(admin, name + "_before")
+            asyncio.run(pg_value(admin, f'CREATE DATABASE "{name}_before"'))
+            extra_databases.append(before_url)
             ours(
                 "before",
                 1,
-                {"PYTHONPATH": baseline_tree, "DATABASE_URL": tcp_url},
+                {"PYTHONPATH": baseline_tree, "DATABASE_URL": before_url},
                 port_list[4],
+                name + "_before",
             )
         if one_by_one:
             # The same build with group commit off and the TCP DSN: the "before" of this run.
@@ -141,6 +162,7 @@ def run(
             Contender(
                 "bare",
                 bare_port,
+                "",
                 bare_server,
                 signed_requests(bare_port, "bare", BARE_SECRET, total, "b"),
                 [],
@@ -154,31 +176,40 @@ def run(
                 print(log.read_text()[-3000:] if log.exists() else "(no log)", file=sys.stderr)
                 raise
         for c in contenders:
-            asyncio.run(blast("warmup", c.port, c.requests[:warmup], connections))
+            load(blast("warmup", c.port, c.requests[:warmup], connections))
+        for url in [] if sqlite else [env["DATABASE_URL"], *extra_databases]:
+            # What autovacuum does on a live server (it is off on some development ones):
+            # without statistics a connection may cache a plan of the dedup check that reads
+            # all of the user's signals (docs/signals.md, "Benchmark"), and keep it.
+            asyncio.run(pg_value(url, "ANALYZE"))
         # Alternate short rounds so every contender sees the same background load.
         for i in range(rounds):
             batch = slice(warmup + i * signals, warmup + (i + 1) * signals)
             for c in contenders:
-                before = process_tree_cpu(c.process.pid)
-                c.results.append(asyncio.run(blast(c.name, c.port, c.requests[batch], connections)))
-                c.cpu_seconds += process_tree_cpu(c.process.pid) - before
+                before = process_tree_cpu(c.process.pid), postgres_cpu(c.database), own_cpu()
+                c.results.append(load(blast(c.name, c.port, c.requests[batch], connections)))
+                c.cpu_seconds += process_tree_cpu(c.process.pid) - before[0]
+                c.pg_cpu_seconds += cpu_delta(before[1], postgres_cpu(c.database))
+                c.load_cpu_seconds += own_cpu() - before[2]
         for c in contenders:
             stop(c.process)
+        per_commit: list[Any] = []  # SQLite keeps no transaction id per row
         if sqlite:
-            with sqlite3.connect(workdir / "signalhub.sqlite3") as db:
-                stored = db.execute("SELECT count(*) FROM signal").fetchone()[0]
-            per_commit = []  # SQLite keeps no transaction id per row
+            with sqlite3.connect(workdir / "signalhub.sqlite3") as lite:
+                stored = lite.execute("SELECT count(*) FROM signal").fetchone()[0]
         else:
-            stored = asyncio.run(pg_value(env["DATABASE_URL"], "SELECT count(*) FROM signal"))
-            per_commit = asyncio.run(pg_rows(env["DATABASE_URL"], PER_COMMIT))
+            stored = 0
+            for url in [env["DATABASE_URL"], *extra_databases]:
+                stored += asyncio.run(pg_value(url, "SELECT count(*) FROM signal"))
+                per_commit += asyncio.run(pg_rows(url, PER_COMMIT))
     finally:
         for c in contenders:
             stop(c.process)
         if not sqlite:
-            asyncio.run(pg_value(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for dbname in [name, *(urlsplit(url).path[1:] for url in extra_databases)]:
+                asyncio.run(pg_value(admin, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
 
-    by_name = {c.name: c for c in contenders}
     print(
         f"ingest: {rounds} alternating rounds of {signals} signed signals, "
         f"{connections} connections, "
@@ -186,23 +217,10 @@ def run(
         + ("" if sqlite else ("the Unix socket " + socket_dir if socket_dir else "TCP"))
         + "; ours = 1 worker, "
         "ours2w = 2 workers, 1by1 = 1 worker with SIGNALS_COMMIT_BATCH_MAX=1 over TCP, "
-        "before = --baseline-tree over TCP"
+        "before = --baseline-tree over TCP; load generator on "
+        + ("uvloop" if uvloop_client else "asyncio's own event loop")
     )
-    for i in range(rounds):
-        for c in contenders:
-            print(c.results[i].line())
-        print("       " + ratios({c.name: c.results[i] for c in contenders}))
-    print("all rounds:")
-    merged = {c.name: merge(c.name, c.results) for c in contenders}
-    for result in merged.values():
-        print(result.line())
-    print(ratios(merged))
-    print(
-        "server CPU per signal (user + system, all its processes): "
-        + ", ".join(
-            f"{c.name} {c.cpu_seconds * 1e6 / max(merged[c.name].ok, 1):.0f} µs" for c in contenders
-        )
-    )
+    merged = report(contenders, rounds)
     ours_all = merged["ours"]
     print(
         f"ratio ours/bare {ours_all.rate / merged['bare'].rate:.2f} (target >= 0.5); ours p99 "
@@ -215,25 +233,11 @@ def run(
     )
     expected = rounds * signals
     healthy = all(r.ok == expected for r in merged.values()) and stored == total * (
-        len(by_name) - 1
+        len(contenders) - 1
     )
     if not healthy:
         print("WARNING: some requests failed; figures are not comparable")
     return 0 if healthy else 1
-
-
-def ratios(results: dict[str, Result]) -> str:
-    bare = results["bare"].rate
-    parts = [f"{name}/bare {r.rate / bare:.2f}" for name, r in results.items() if name != "bare"]
-    if "ours2w" in results:
-        parts.append(f"ours2w/ours {results['ours2w'].rate / results['ours'].rate:.2f}")
-    if "1by1" in results:
-        parts.append(f"ours/1by1 {results['ours'].rate / results['1by1'].rate:.2f}")
-    if "oursTCP" in results:
-        parts.append(f"ours/oursTCP {results['ours'].rate / results['oursTCP'].rate:.2f}")
-    if "before" in results:
-        parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
-    return "ratio " + ", ".join(parts)
 
 
 def main() -> int:
@@ -266,6 +270,11 @@ def main() -> int:
         "--sqlite", action="store_true", help="signalhub on a SQLite file instead of PostgreSQL"
     )
     parser.add_argument(
+        "--uvloop-client",
+        action="store_true",
+        help="run the load generator on uvloop (the same for every contender)",
+    )
+    parser.add_argument(
         "--tcp-too",
         action="store_true",
         help="with --socket: add `oursTCP`, the same 1-worker server over TCP",
@@ -286,6 +295,7 @@ def main() -> int:
         baseline_tree=args.baseline_tree,
         sqlite=args.sqlite,
         tcp_too=args.tcp_too,
+        uvloop_client=args.uvloop_client,
     )
 
 

@@ -131,3 +131,26 @@ def merge(name: str, results: list[Result]) -> Result:
         [x for r in results for x in r.latencies],
         statuses,
     )
+
+
+def ratios(results: dict[str, Result]) -> str:
+    bare = results["bare"].rate
+    parts = [f"{name}/bare {r.rate / bare:.2f}" for name, r in results.items() if name != "bare"]
+    if "ours2w" in results:
+        parts.append(f"ours2w/ours {results['ours2w'].rate / results['ours'].rate:.2f}")
+    if "1by1" in results:
+        parts.append(f"ours/1by1 {results['ours'].rate / results['1by1'].rate:.2f}")
+    if "oursTCP" in results:
+        parts.append(f"ours/oursTCP {results['ours'].rate / results['oursTCP'].rate:.2f}")
+    if "before" in results:
+        parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
+    return "ratio " + ", ".join(parts)
+
+
+def cpu_split(name: str, seconds: tuple[float, float, float], signals: int) -> str:
+    """server + PostgreSQL + load generator CPU seconds as µs per signal, and their sum."""
+    parts = [x * 1e6 / max(signals, 1) for x in seconds]
+    return (
+        f"  {name:<7} {parts[0]:5.0f} + {parts[1]:5.0f} + {parts[2]:5.0f} = "
+        f"{sum(parts):5.0f}   ({1e6 / max(sum(parts), 1):,.0f} signals per CPU-second)"
+    )

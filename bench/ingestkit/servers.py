@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -125,6 +126,45 @@ def process_tree_cpu(root: int) -> float:
         total += cpu.get(pid, 0.0)
         todo += children.get(pid, [])
     return total
+
+
+def postgres_cpu(database: str) -> dict[int, float]:
+    """User + system CPU seconds of each PostgreSQL process working for `database`: its
+    backends and autovacuum workers (their titles name it). The shared processes (walwriter,
+    checkpointer, ...) are left out: other databases' work moves them too; a backend writes and
+    flushes its own WAL at commit, so the bulk is in the backends. Pass two of these to
+    `cpu_delta`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    if not database:  # the bare endpoint has none
+        return found
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = " ".join(f.read().decode(errors="replace").split()) + " "
+        except OSError:
+            continue
+        if stat.split(" ", 2)[1] != "(postgres)" or f" {database} " not in title:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two `postgres_cpu` readings by the processes alive at the
+    second (one that ended in between is lost, never counted negative)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def own_cpu() -> float:
+    """User + system CPU seconds of this process (the load generator) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def start_signalhub(env: dict[str, str], workdir: Path, port: int, workers: int, tag: str) -> Any:
