@@ -137,7 +137,7 @@ class PiccoloSignalExport:
             clauses.append(f"created_at >= {at} AND (created_at, id) > ({at}, {last_id})")
         sql = (
             f"SELECT {columns} FROM signal WHERE {' AND '.join(clauses)}"
-            f" ORDER BY created_at, id LIMIT {int(limit)}"
+            f" ORDER BY signal.created_at, signal.id LIMIT {int(limit)}"
         )
         rows = await self._db.pool.fetch(sql, *args)
         return rows if make is None else [make(row) for row in rows]

@@ -11,6 +11,7 @@ cells, CRLF) under a header row of the §5 names. NDJSON: one §5 object a line,
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -75,15 +76,27 @@ def signal_out(r: SignalRecord) -> SignalOut:
     )
 
 
+# Rows written per chunk. A page (5000 rows) is written as several chunks, and the event loop
+# runs between them: it reads the next page as PostgreSQL sends it (the adapter asked for it
+# ahead) instead of leaving the database blocked on a full socket while a whole page is
+# formatted, and other requests on this worker are not held up for a page's time
+# (docs/exports.md, "Performance").
+CHUNK_ROWS = 250
+
+
 async def encode(export: SignalExport) -> AsyncIterator[bytes]:
-    """The body of an export: one chunk per page (and the CSV header first)."""
+    """The body of an export: the CSV header first, then chunks of at most CHUNK_ROWS rows."""
     if isinstance(export, CsvExport):
         yield csv_header()
         async for rows in export.rows:
-            yield csv_rows(rows)
+            for start in range(0, len(rows), CHUNK_ROWS):
+                yield csv_rows(rows[start : start + CHUNK_ROWS])
+                await asyncio.sleep(0)  # the loop's turn (see CHUNK_ROWS)
     else:
         async for records in export.records:
-            yield ndjson_rows(records)
+            for start in range(0, len(records), CHUNK_ROWS):
+                yield ndjson_rows(records[start : start + CHUNK_ROWS])
+                await asyncio.sleep(0)
 
 
 def _csv_text(rows: Sequence[Sequence[CsvCell]]) -> str:

@@ -32,7 +32,7 @@ from domain.exports import (
 from domain.identity import Caller
 from domain.signals.model import SignalStatus
 from domain.signals.ports import SignalCriteria
-from entrypoints.http.wire.exports import csv_header, csv_rows, encode, ndjson_rows
+from entrypoints.http.wire.exports import CHUNK_ROWS, csv_header, csv_rows, encode, ndjson_rows
 from entrypoints.http.wire.signals import SignalOut
 from tests.fakes.exports import FakeSignalExport, record_of
 from tests.fakes.signals import FakeSignalRepository
@@ -204,20 +204,29 @@ def test_an_export_time_is_the_lists_text(at: datetime) -> None:
     assert export_time(at) == msgspec.json.decode(msgspec.json.encode(at.astimezone(UTC)))
 
 
-async def test_the_body_is_one_chunk_a_page_after_the_header() -> None:
-    first = [record_of(a_signal()), record_of(a_signal())]
-    second = [record_of(a_signal())]
+async def test_the_body_is_the_header_then_each_page_in_chunks_of_at_most_chunk_rows() -> None:
+    big = [record_of(a_signal(external_id=f"=e{i}")) for i in range(2 * CHUNK_ROWS + 3)]
+    small = [record_of(a_signal())]
 
     async def pages() -> AsyncIterator[list[SignalRecord]]:
-        yield first
-        yield second
+        yield big
+        yield small
 
     async def rows() -> AsyncIterator[list[tuple[CsvCell, ...]]]:
         async for page in pages():
             yield [csv_cells(r) for r in page]
 
+    def cut(page: list[SignalRecord]) -> list[list[SignalRecord]]:
+        return [page[i : i + CHUNK_ROWS] for i in range(0, len(page), CHUNK_ROWS)]
+
     chunks = [c async for c in encode(CsvExport(rows()))]
-    assert chunks == [csv_header(), *(csv_rows([csv_cells(r) for r in p]) for p in (first, second))]
+    expected = [csv_rows([csv_cells(r) for r in part]) for p in (big, small) for part in cut(p)]
+    assert chunks == [csv_header(), *expected]
+    assert [len(c.splitlines()) for c in chunks] == [1, CHUNK_ROWS, CHUNK_ROWS, 3, 1]
+    text = b"".join(chunks).decode()
+    parsed = list(csv.reader(io.StringIO(text, newline="")))
+    assert [r[EXPORT_COLUMNS.index("id")] for r in parsed[1:]] == [str(r.id) for r in big + small]
     lines = [c async for c in encode(NdjsonExport(pages()))]
-    assert lines == [ndjson_rows(first), ndjson_rows(second)]
-    assert [json.loads(x)["id"] for x in lines[0].splitlines()] == [str(r.id) for r in first]
+    assert lines == [ndjson_rows(part) for p in (big, small) for part in cut(p)]
+    ids = [json.loads(x)["id"] for c in lines for x in c.splitlines()]
+    assert ids == [str(r.id) for r in big + small]
