@@ -12,11 +12,7 @@ rows share one xmin.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from adapters.persistence.signal_repository import PiccoloSignalRepository
 from domain.errors import AlreadyExists
@@ -27,25 +23,11 @@ from tests.integration.signals.group_commit_rig import (
     T0,
     Rig,
     blocked_first_commit,
-    make_rig,
     numbered_events,
     queued,
     signal,
     xmins,
 )
-from tests.support.databases import ENGINES
-
-
-@pytest.fixture(params=ENGINES)
-async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
-    async for made in make_rig(request.param, tmp_path):
-        yield made
-
-
-@pytest.fixture
-async def pg_rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async for made in make_rig("postgres", tmp_path):
-        yield made
 
 
 async def test_two_duplicates_in_one_batch_get_one_201_and_one_409(rig: Rig) -> None:

@@ -6,12 +6,9 @@ judged by its own window, and a raw writer's committed external_id is still foun
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import timedelta
-from pathlib import Path
 from uuid import uuid4
-
-import pytest
 
 from domain.errors import AlreadyExists
 from domain.signals import Signal
@@ -21,26 +18,12 @@ from tests.integration.signals.group_commit_rig import (
     T0,
     Rig,
     blocked_first_commit,
-    make_rig,
     numbered_events,
     queued,
     signal,
     until,
     xmins,
 )
-from tests.support.databases import ENGINES
-
-
-@pytest.fixture(params=ENGINES)
-async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
-    async for made in make_rig(request.param, tmp_path):
-        yield made
-
-
-@pytest.fixture
-async def pg_rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async for made in make_rig("postgres", tmp_path):
-        yield made
 
 
 async def test_a_batch_without_duplicates_is_stored_whole_in_order(rig: Rig) -> None:
