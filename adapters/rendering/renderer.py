@@ -40,7 +40,7 @@ class MatplotlibChartRenderer:
         self._pool: ProcessPoolExecutor | None = None
         self._in_flight = 0
         self._avg_seconds = 0.3  # moving average of one render, for Retry-After
-        self._warming: asyncio.Future[list[bool]] | None = None
+        self._warming: asyncio.Future[None] | None = None
 
     @property
     def version(self) -> str:
@@ -60,16 +60,20 @@ class MatplotlibChartRenderer:
         wait=False returns at once (the server answers while workers warm up; a render
         that arrives meanwhile simply queues behind the warm-up).
         """
+        if wait:
+            await self._warm()
+            return
+        self._warming = asyncio.ensure_future(self._warm())
+        self._warming.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def _warm(self) -> None:
         if self._pool is None:
             self._pool = self._new_pool()
-        loop = asyncio.get_running_loop()
         pool = self._pool
-        warming = asyncio.gather(*(loop.run_in_executor(pool, _ping) for _ in range(self._workers)))
-        if wait:
-            await warming
-            return
-        self._warming = warming
-        warming.add_done_callback(lambda f: f.cancelled() or f.exception())
+        # Submitting starts the processes, and the first start waits for the forkserver to
+        # import matplotlib (about a second): in a thread, so the event loop is not held.
+        pings = await asyncio.to_thread(lambda: [pool.submit(_ping) for _ in range(self._workers)])
+        await asyncio.gather(*(asyncio.wrap_future(ping) for ping in pings))
 
     async def stop(self) -> None:
         if self._warming is not None:
