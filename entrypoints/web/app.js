@@ -1,8 +1,9 @@
 // The approvals page (SPEC §14): an ES module, no build step, no third-party code.
 // Decisions (token handling, the CSP, how the stream is read): docs/approvals-page.md.
-import { VERB, describe, flash, newerFirst, renderRow } from "./rows.js";
+import { flash, newerFirst, renderRow } from "./rows.js";
 import { EquityReport } from "./report.js";
 import { followStream } from "./sse.js";
+import { makeTransition } from "./transitions.js";
 
 const TOKEN_KEY = "signalhub.token";
 const PAGE_SIZE = 100;
@@ -42,6 +43,18 @@ const report = new EquityReport({
   panel: $("report-panel"),
   image: $("report"),
   note: $("report-note"),
+});
+
+// Acting on a row (transitions.js): If-Match on every POST, the outcome noted on the row.
+const transition = makeTransition({
+  state,
+  view,
+  api: (path, init) => api(path, init),
+  detail: (response) => detail(response),
+  upsert: (s) => upsert(s),
+  showMessage: (text, kind) => showMessage(text, kind),
+  refused: () => refused(),
+  onClosed: () => report.schedule(current(state.gen)),
 });
 
 // A check that the page still shows what `gen` started (no sign-out or new token since).
@@ -128,86 +141,6 @@ function refreshCounts() {
     : `${shown} of ${state.total} signals`;
   el.empty.hidden = shown > 0;
   el.more.hidden = state.pages * PAGE_SIZE >= state.total;
-}
-
-// ---------- transitions (SPEC §9), each with If-Match ----------
-
-async function transition(id, action, input) {
-  const s = state.signals.get(id);
-  if (!s || state.busy.has(id)) return;
-  const gen = state.gen;
-  const body = { to: action.to };
-  if (action.price) {
-    const text = input.value.trim();
-    const price = Number(text);
-    if (!text || !Number.isFinite(price) || price <= 0) {
-      note(id, `Enter the ${action.price.toLowerCase()} (a number above 0) to ${VERB[action.to]}.`, "error");
-      input.focus();
-      return;
-    }
-    body.price = price;
-  }
-  state.busy.add(id);
-  state.notes.delete(id);
-  renderRow(state.rows.get(id), s, view);
-  let response;
-  try {
-    response = await api(`/api/v1/signals/${encodeURIComponent(id)}/transitions`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "If-Match": `"${s.revision}"` },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    response = null;
-  }
-  if (gen !== state.gen) return;
-  state.busy.delete(id);
-  if (response === null) {
-    note(id, `Not ${action.to}: the server could not be reached. Try again.`, "error");
-  } else if (response.ok) {
-    const updated = await response.json();
-    state.notes.set(id, { text: `${capital(action.to)}.`, kind: "ok" });
-    if (!upsert(updated)) renderRow(state.rows.get(id), state.signals.get(id), view);
-    showMessage("");
-    if (updated.status === "closed") report.schedule(current(state.gen));
-  } else if (response.status === 409 || response.status === 412) {
-    const problem = await detail(response);
-    const current = await fetchSignal(id);
-    if (gen !== state.gen) return;
-    const now = current ? current.status : problem.status;
-    const text = `Not ${action.to}: this signal was changed elsewhere before your ` +
-      `${VERB[action.to]} arrived` + (now ? ` \u2014 it is now ${now}.` : ".") +
-      " Nothing was overwritten; check it and act again if needed.";
-    note(id, text, "conflict");
-    showMessage(`${describe(s)}: ${text}`, "conflict");
-    if (current) upsert(current);
-  } else if (response.status === 401) {
-    refused();
-    return;
-  } else {
-    const problem = await detail(response);
-    note(id, `Not ${action.to} (${response.status}): ${problem.detail || response.statusText}`, "error");
-  }
-  renderRow(state.rows.get(id), state.signals.get(id), view);
-}
-
-function capital(word) {
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
-
-function note(id, text, kind) {
-  state.notes.set(id, { text, kind });
-  const tr = state.rows.get(id);
-  if (tr) renderRow(tr, state.signals.get(id), view);
-}
-
-async function fetchSignal(id) {
-  try {
-    const response = await api(`/api/v1/signals/${encodeURIComponent(id)}`);
-    return response.ok ? await response.json() : null;
-  } catch {
-    return null;
-  }
 }
 
 // ---------- the list (SPEC §4) ----------

@@ -32,6 +32,7 @@ from tests.support.png import size as png_size
 ASSETS = {
     "/": "text/html",
     "/assets/app.js": "text/javascript",
+    "/assets/transitions.js": "text/javascript",
     "/assets/rows.js": "text/javascript",
     "/assets/sse.js": "text/javascript",
     "/assets/report.js": "text/javascript",
