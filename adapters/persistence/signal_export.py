@@ -30,7 +30,7 @@ from adapters.persistence.row_values import as_utc, as_uuid, float_or_none, utc_
 from adapters.persistence.signal_repository import matching
 from adapters.persistence.tables import SignalTable
 from domain.exports.ports import CsvCell, SignalRecord
-from domain.exports.rules import FORMULA_TRIGGERS, csv_cells
+from domain.exports.rules import FORMULA_TRIGGERS, FREE_TEXT_COLUMNS, csv_cells
 from domain.signals.ports import SignalCriteria
 
 # SignalRecord's fields, in its order (the table's `return_ratio` is the wire's `return`).
@@ -55,34 +55,25 @@ def _defused(column: str) -> str:
     return f"CASE WHEN left({column}, 1) = ANY($1::text[]) THEN '''' || {column} ELSE {column} END"
 
 
-# `csv_cells` as PostgreSQL computes it, cell for cell in EXPORT_COLUMNS' order: text where
-# the cell is text, numbers as they are (asyncpg decodes them and the CSV writer writes them
-# as Python does), NULL for null. The contract tests hold these to `csv_cells`.
-_CSV_CELLS: dict[str, str] = {
-    "id": "id::text",
-    "user_id": "user_id::text",
-    "producer_id": _defused("producer_id"),
-    "instrument": _defused("instrument"),
-    "side": "side",
-    "price": "price",
-    "time": _time_text("time"),
-    "version": _defused("version"),
-    "external_id": _defused("external_id"),
-    "status": "status",
-    "revision": "revision",
-    "payload": "payload::text",
-    "executed_price": "executed_price",
-    "executed_at": _time_text("executed_at"),
-    "closed_price": "closed_price",
-    "closed_at": _time_text("closed_at"),
-    "pnl": "pnl",
-    "return_ratio": "return_ratio",
-    "created_at": _time_text("created_at"),
-    "updated_at": _time_text("updated_at"),
-}
-if tuple(_CSV_CELLS) != SignalRecord._fields:
-    raise RuntimeError("the CSV cells must be SignalRecord's fields, in order")
-_CSV_COLUMNS = ", ".join(_CSV_CELLS.values())
+# `csv_cells` as PostgreSQL computes it, cell for cell in EXPORT_COLUMNS' order: ids and
+# times as text, the free-text columns through the formula rule, numbers as they are (asyncpg
+# decodes them and the CSV writer writes them as Python does), NULL for null. The contract
+# tests hold these to `csv_cells`.
+_IDS = ("id", "user_id")
+_TIMES = ("time", "executed_at", "closed_at", "created_at", "updated_at")
+
+
+def _cell_sql(name: str) -> str:
+    if name in FREE_TEXT_COLUMNS:
+        return _defused(name)
+    if name in _TIMES:
+        return _time_text(name)
+    if name in _IDS or name == "payload":
+        return f"{name}::text"
+    return name
+
+
+_CSV_COLUMNS = ", ".join(_cell_sql(name) for name in SignalRecord._fields)
 _ID, _CREATED_AT = SignalRecord._fields.index("id"), SignalRecord._fields.index("created_at")
 
 

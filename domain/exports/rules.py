@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from uuid import UUID
 
 from domain.errors import InvalidInput
 from domain.exports.ports import CsvCell, SignalRecord
@@ -76,40 +77,24 @@ def export_time(at: datetime) -> str:
     return f"{text}.{u.microsecond:06d}Z" if u.microsecond else f"{text}Z"
 
 
-def _time_or_none(at: datetime | None) -> str | None:
-    return None if at is None else export_time(at)
-
-
-def _defused_or_none(text: str | None) -> str | None:
-    return None if text is None else defuse_formula(text)
-
-
 def csv_cells(r: SignalRecord) -> tuple[CsvCell, ...]:
     """A record's CSV cells in EXPORT_COLUMNS' order: ids and times as the list writes them,
     the free-text columns through the formula rule, `payload` as its stored JSON text,
     numbers as numbers, None for null. The reference every adapter's `csv_pages` matches."""
-    return (
-        str(r.id),
-        str(r.user_id),
-        defuse_formula(r.producer_id),
-        defuse_formula(r.instrument),
-        r.side,
-        r.price,
-        export_time(r.time),
-        defuse_formula(r.version),
-        _defused_or_none(r.external_id),
-        r.status,
-        r.revision,
-        r.payload,
-        r.executed_price,
-        _time_or_none(r.executed_at),
-        r.closed_price,
-        _time_or_none(r.closed_at),
-        r.pnl,
-        r.return_ratio,
-        export_time(r.created_at),
-        export_time(r.updated_at),
-    )
+    return tuple(_cell(name, value) for name, value in zip(EXPORT_COLUMNS, r, strict=True))
+
+
+def _cell(name: str, value: object) -> CsvCell:
+    if value is None:
+        return None
+    if name in FREE_TEXT_COLUMNS:
+        return defuse_formula(str(value))
+    if isinstance(value, datetime):
+        return export_time(value)
+    if isinstance(value, UUID):
+        return str(value)
+    assert isinstance(value, str | float | int), name
+    return value
 
 
 def parse_export_format(value: str | None) -> ExportFormat:
