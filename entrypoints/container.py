@@ -107,10 +107,12 @@ class Container:
         self.database.bind_tables()
 
     async def warm_up(self, webhook_body: EncodeBody | None = None) -> None:
-        """Servers only: start the render workers in the background (requests are served
-        meanwhile; a render that arrives early queues behind the warm-up), the stream hub
-        and, given how a delivery body is written (the HTTP wire's), the webhook worker."""
-        await self.renderer.start(wait=False)
+        """Servers only: start the render workers in the background unless RENDER_WARM_UP is
+        off (requests are served meanwhile; a render that arrives early queues behind the
+        warm-up; off, the first render starts them), the stream hub and, given how a delivery
+        body is written (the HTTP wire's), the webhook worker."""
+        if self.settings.render_warm_up:
+            await self.renderer.start(wait=False)
         await self.stream_hub.start()
         if webhook_body is not None:
             await self.webhook_worker.start(webhook_body)

@@ -65,6 +65,7 @@ class Settings:
     media_cache_max_bytes: int
     charts_max_request_bytes: int
     render_workers: int
+    render_warm_up: bool
     stream_heartbeat_seconds: int
     stream_max_per_user: int
     stream_buffer_events: int
@@ -131,6 +132,7 @@ class Settings:
             render_workers=read.integer(
                 "RENDER_WORKERS", min(os.cpu_count() or 1, 64), minimum=1, maximum=64
             ),
+            render_warm_up=read.boolean("RENDER_WARM_UP", True),
             media_store=media_store,
             media_s3=_s3(read) if media_store == "s3" else None,
             trusted_proxies=read.networks("TRUSTED_PROXIES"),

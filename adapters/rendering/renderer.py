@@ -9,6 +9,7 @@ More than `workers + queue_size` renders in flight -> Overloaded (HTTP 503 + Ret
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import multiprocessing
 import os
@@ -60,11 +61,26 @@ class MatplotlibChartRenderer:
         wait=False returns at once (the server answers while workers warm up; a render
         that arrives meanwhile simply queues behind the warm-up).
         """
+        warming = self._warm_once()
         if wait:
-            await self._warm()
-            return
-        self._warming = asyncio.ensure_future(self._warm())
-        self._warming.add_done_callback(lambda f: f.cancelled() or f.exception())
+            await warming
+
+    def _warm_once(self) -> asyncio.Future[None]:
+        """The pool's start, begun once (by `start` or by the first render): processes
+        started and pinged off the event loop."""
+        if self._warming is None:
+            self._warming = asyncio.ensure_future(self._warm())
+            self._warming.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return self._warming
+
+    async def _ready_pool(self) -> ProcessPoolExecutor:
+        """The pool once started. A render waits for the start instead of submitting meanwhile:
+        submitting while the processes start would hold the event loop until they are up."""
+        with contextlib.suppress(Exception):  # a worker lost while starting: met below
+            await asyncio.shield(self._warm_once())
+        if self._pool is None:
+            self._pool = self._new_pool()
+        return self._pool
 
     async def _warm(self) -> None:
         if self._pool is None:
@@ -104,9 +120,7 @@ class MatplotlibChartRenderer:
 
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            if self._pool is None:
-                self._pool = self._new_pool()
-            pool = self._pool
+            pool = await self._ready_pool()
             try:
                 future = loop.run_in_executor(pool, draw_in_worker, spec)
                 data, reason = await asyncio.wait_for(future, self._timeout)
@@ -117,7 +131,7 @@ class MatplotlibChartRenderer:
             except BrokenProcessPool:
                 # A worker died (OOM kill, crash): replace the pool once, then give up.
                 if self._pool is pool:
-                    self._pool = None
+                    self._pool, self._warming = None, None
                     pool.shutdown(wait=False, cancel_futures=True)
                 if attempt == 2:
                     raise Overloaded("the renderer restarted; try again", 1) from None

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +32,9 @@ class Shared:
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
     """One server for the tests that need no special settings (a start costs seconds)."""
     workdir = tmp_path_factory.mktemp("charts")
-    cli = Cli(base_env(f"sqlite:///{workdir}/var/signalhub.sqlite3", workdir), workdir)
+    # The production default: render processes started (and warm) while the server starts.
+    env = base_env(f"sqlite:///{workdir}/var/signalhub.sqlite3", workdir, RENDER_WARM_UP="true")
+    cli = Cli(env, workdir)
     token = cli.json("users", "create", "chartist")["token"]
     server = launch(cli)
     yield Shared(cli, server, {"Authorization": f"Bearer {token}"})
@@ -240,6 +243,47 @@ def test_body_over_the_limit_is_413_also_when_chunked(
         assert streamed.status_code == 413
         small = http.post("/api/v1/charts/histogram", json=histogram_body(50))
         assert small.status_code == 200
+
+
+def _render_processes(server: Server) -> list[str]:
+    """The command lines of the server's descendants that draw charts (the forkserver and the
+    workers it forks)."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid = int(stat.parent.name)
+            parents[pid] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            commands[pid] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    found = []
+    for pid, command in commands.items():
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, server.process.pid):
+            ancestor = parents.get(ancestor)
+        if ancestor == server.process.pid and "multiprocessing.forkserver" in command:
+            found.append(command)
+    return found
+
+
+def test_render_processes_start_with_the_server_or_on_the_first_chart(
+    sqlite_cli: Cli, start_server: Callable[..., Server], own_auth: dict[str, str], shared: Shared
+) -> None:
+    deadline = time.monotonic() + 60
+    while not _render_processes(shared.server):  # RENDER_WARM_UP=true: started at start-up
+        assert time.monotonic() < deadline, "no render process after start-up"
+        time.sleep(0.2)
+
+    lazy = start_server(sqlite_cli, env={"RENDER_WARM_UP": "false"})
+    with lazy.client(headers=own_auth) as http:
+        assert http.get("/readyz").status_code == 200
+        time.sleep(1.0)  # what a warm-up would have started by now
+        assert _render_processes(lazy) == []
+        drawn = http.post("/api/v1/charts/histogram", json=histogram_body(50))
+        assert drawn.status_code == 200, drawn.text
+        assert drawn.headers["content-type"] == "image/png"
+        assert _render_processes(lazy) != []
 
 
 def test_render_over_media_max_bytes_is_422_and_not_stored(

@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.cli_process import CLI_RUNNER
+
 SIGNALHUB = shutil.which("signalhub", path=str(Path(sys.executable).parent)) or "signalhub"
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -55,6 +57,9 @@ def base_env(database_url: str, workdir: Path, **overrides: str) -> dict[str, st
         MEDIA_DIR=str(workdir / "media"),
         LOG_FORMAT="json",
         RENDER_WORKERS="1",
+        # Render processes start on the first chart: most tests draw none, and starting them
+        # costs every server start seconds of CPU (tests/e2e/test_charts.py keeps the default).
+        RENDER_WARM_UP="false",
     )
     env.update(overrides)
     return env
@@ -68,9 +73,15 @@ class Cli:
     def run(
         self, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
+        """`signalhub *args` as a process of its own: forked from the CLI runner
+        (tests/support/cli_runner.py: the same `main(argv)`, without the start-up), except
+        `serve`, which is always the installed executable."""
+        merged = {**self.env, **(env or {})}
+        if args[:1] != ("serve",):
+            return CLI_RUNNER.run(list(args), merged, self.cwd)
         return subprocess.run(
             [SIGNALHUB, *args],
-            env={**self.env, **(env or {})},
+            env=merged,
             cwd=self.cwd,
             capture_output=True,
             text=True,

@@ -27,6 +27,7 @@ def test_defaults_match_the_spec() -> None:
     assert s.media_cache_max_bytes == 1_073_741_824
     assert s.charts_max_request_bytes == 8_388_608
     assert 1 <= s.render_workers <= 64
+    assert s.render_warm_up is True
     assert s.trusted_proxies == ()
     assert (s.stream_heartbeat_seconds, s.stream_max_per_user) == (15, 10)
     assert s.stream_buffer_events == 1000
@@ -44,12 +45,14 @@ def test_values_are_read_and_normalised() -> None:
             "MEDIA_MAX_BYTES": "1024",
             "MEDIA_CACHE_MAX_BYTES": "1024",
             "RENDER_WORKERS": "64",
+            "RENDER_WARM_UP": "false",
         }
     )
     assert s.database.engine == "postgres" and s.database.url.endswith("/signals")
     assert s.port == 9000 and s.log_level == "debug" and s.log_format == "console"
     assert s.hmac_enabled is False and s.dedup_window_seconds == 10
     assert s.media_cache_max_bytes == s.media_max_bytes == 1024 and s.render_workers == 64
+    assert s.render_warm_up is False
 
 
 @pytest.mark.parametrize(
@@ -70,6 +73,7 @@ def test_values_are_read_and_normalised() -> None:
         ("LOG_LEVEL", "trace"),
         ("LOG_FORMAT", "xml"),
         ("SIGNALS_HMAC_ENABLED", "maybe"),
+        ("RENDER_WARM_UP", "sometimes"),
         ("SIGNALS_TIMESTAMP_TOLERANCE_SECONDS", "0"),
         ("SIGNALS_TIMESTAMP_TOLERANCE_SECONDS", "86401"),
         ("SIGNALS_DEDUP_WINDOW_SECONDS", "5"),

@@ -1,0 +1,52 @@
+"""The installed `signalhub` executable itself, for the admin verbs.
+
+Every other test runs admin verbs through the CLI runner (tests/support/cli_runner.py: the
+same `main(argv)` in a forked process, without Python's start-up); these run the console
+script as an operator does, so the entry point, its imports and its exit status are covered.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.support.signalhub import SIGNALHUB, Cli
+
+
+def _real(cli: Cli, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SIGNALHUB, *args],
+        env={**cli.env, **env},
+        cwd=cli.cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_executable_runs_admin_verbs_as_the_runner_does(cli: Cli, tmp_path: Path) -> None:
+    migrated = _real(cli, "migrate", "--json")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "0001_initial" in json.loads(migrated.stdout)["applied"]
+
+    made = _real(cli, "users", "create", "alice", "--json")
+    assert made.returncode == 0, made.stderr
+    user = json.loads(made.stdout)
+    assert user["token"].startswith("sh_")
+
+    # What the executable wrote, the runner reads back: same database, same verbs.
+    producer = cli.json("producers", "create", "relay-1", "--user", user["user_id"])
+    listed = _real(cli, "producers", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert producer["producer_id"] in listed.stdout
+
+
+def test_the_executable_fails_with_one_line_and_the_runner_says_the_same(cli: Cli) -> None:
+    real = _real(cli, "users", "create", "x", "--json", PORT="abc")
+    forked = cli.run("users", "create", "x", "--json", env={"PORT": "abc"})
+    assert real.returncode == forked.returncode == 2
+    assert real.stdout == forked.stdout == ""
+    assert real.stderr == forked.stderr
+    assert len(real.stderr.strip().splitlines()) == 1 and "PORT" in real.stderr
