@@ -1,17 +1,19 @@
-"""The installed `signalhub` executable itself, for the admin verbs.
+"""The installed `signalhub` executable itself, for the admin verbs and `serve`.
 
-Every other test runs admin verbs through the CLI runner (tests/support/cli_runner.py: the
-same `main(argv)` in a forked process, without Python's start-up); these run the console
-script as an operator does, so the entry point, its imports and its exit status are covered.
+Every other test runs the CLI and one-worker servers through the fork server
+(tests/support/cli_runner.py: the same `main(argv)` in a forked process, without Python's
+start-up); these run the console script as an operator does, so the entry point, its
+imports, its exit status and its shutdown are covered.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from pathlib import Path
 
-from tests.support.signalhub import SIGNALHUB, Cli
+from tests.support.signalhub import SIGNALHUB, Cli, launch, signed_headers
 
 
 def _real(cli: Cli, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -50,3 +52,26 @@ def test_the_executable_fails_with_one_line_and_the_runner_says_the_same(cli: Cl
     assert real.stdout == forked.stdout == ""
     assert real.stderr == forked.stderr
     assert len(real.stderr.strip().splitlines()) == 1 and "PORT" in real.stderr
+
+
+def test_the_executable_serves_and_stops_on_sigint(cli: Cli) -> None:
+    user = cli.json("users", "create", "alice")
+    producer = cli.json("producers", "create", "relay-1", "--user", user["user_id"])
+    server = launch(cli, executable=True)
+    try:
+        assert isinstance(server.process, subprocess.Popen)
+        body = json.dumps(
+            {"instrument": "XAUUSD", "side": "buy", "price": 2400.5, "time": "2026-01-01T00:00:00Z"}
+        ).encode()
+        with server.client() as http:
+            made = http.post(
+                "/api/v1/signals",
+                content=body,
+                headers=signed_headers("relay-1", producer["secret"], body),
+            )
+            assert made.status_code == 201, made.text
+            mine = http.get("/api/v1/signals", headers={"Authorization": f"Bearer {user['token']}"})
+            assert [s["id"] for s in mine.json()["items"]] == [made.json()["id"]]
+    finally:
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=20) == 0, server.logs()[-2000:]

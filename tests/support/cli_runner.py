@@ -1,43 +1,57 @@
-"""A fork server for the admin CLI: `signalhub <verb>` without paying Python's start-up and
-the CLI's imports (about a second on the test machine) on every call.
+"""A fork server for `signalhub`: a CLI call or a server without paying Python's start-up
+and the imports (1-2 s of CPU each on the test machine) every time.
 
-The tests make hundreds of CLI calls (every user, producer and token of the e2e tests comes
-from one), and most of their time was the new interpreter importing the CLI. This process
-imports `entrypoints.cli.main` once, then forks one child per call: the child takes the
-call's environment, working directory and output files and runs the same `main(argv)` the
-`signalhub` console script runs, so every call is still a process of its own with its own
-exit status, stdout and stderr, its own event loop and database connections, and nothing a
-call does (settings, engines, logging) outlives it. The runner itself never runs a verb, so
-each child starts from freshly imported modules.
+The e2e tests make hundreds of CLI calls and start hundreds of servers, and most of that
+time was new interpreters importing the same modules. This process imports the CLI and the
+HTTP app once, then forks one child per call: the child takes the call's environment,
+working directory and output files and runs the same `main(argv)` the `signalhub` console
+script runs. Every call is still a process of its own, with its own exit status and
+output, its own event loop, database connections, render pool and signal handlers; nothing
+one call does outlives it, and the runner itself never runs a verb, so every child starts
+from freshly imported modules. A server child gets a session of its own (its process group
+is what the tests SIGKILL), as `start_new_session=True` gives a subprocess.
 
-`signalhub serve` never goes through here (tests start servers with `launch`), and
 tests/e2e/test_cli_process.py runs the installed `signalhub` executable itself.
 
-Protocol, one JSON object a line: the runner reads {"argv", "env", "cwd", "stdout",
-"stderr"} on stdin and answers {"pid"} when the child starts and {"returncode"} when it
-ends, on the file descriptor named by its first argument.
+Protocol, one JSON object a line: requests on stdin {"id", "argv", "env", "cwd", "stdout",
+"stderr", "new_session"}; answers on the file descriptor named by the first argument: {"id", "pid"}
+when a child starts, {"exited": pid, "returncode"} when it ends. When stdin closes (the test
+process ended) the children still running are killed with their process groups.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import sys
 import traceback
 
+import entrypoints.http.app  # noqa: F401  (imported once here, for every server child)
 from entrypoints.cli.main import main as cli_main
 
 
-def _child(request: dict[str, object]) -> int:
+def _child(request: dict[str, object], answers_fd: int) -> int:
+    os.close(answers_fd)
+    if request["new_session"]:
+        os.setsid()
     env = request["env"]
     assert isinstance(env, dict)
     os.environ.clear()
     os.environ.update(env)
     os.chdir(str(request["cwd"]))
-    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-        target = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(target, fd)
-        os.close(target)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    for fd in (1, 2):
+        path = str(request["stdout" if fd == 1 else "stderr"])
+        if fd == 2 and path == request["stdout"]:
+            os.dup2(1, 2)  # one file for both, as stderr=STDOUT
+            continue
+        output = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(output, fd)
+        os.close(output)
     argv = request["argv"]
     assert isinstance(argv, list)
     sys.argv = ["signalhub", *argv]
@@ -64,21 +78,48 @@ def _child(request: dict[str, object]) -> int:
 
 
 def serve(answers_fd: int) -> None:
-    with os.fdopen(answers_fd, "w", buffering=1) as answers:
-        for line in sys.stdin:
-            request = json.loads(line)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                code = 1
+    children: set[int] = set()
+    pending = b""
+    open_input = True
+
+    def answer(message: dict[str, object]) -> None:
+        os.write(answers_fd, json.dumps(message).encode() + b"\n")
+
+    while open_input or children:
+        if not open_input:  # the test process is gone: nothing of ours may outlive it
+            for pid in children:
                 try:
-                    code = _child(request)
-                finally:
-                    os._exit(code)
-            answers.write(json.dumps({"pid": pid}) + "\n")
-            _, status = os.waitpid(pid, 0)
-            answers.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+        ready, _, _ = select.select([0] if open_input else [], [], [], 0.02 if children else None)
+        if ready:
+            chunk = os.read(0, 65536)
+            open_input = bool(chunk)
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        code = _child(request, answers_fd)
+                    finally:
+                        os._exit(code)
+                children.add(pid)
+                answer({"id": request["id"], "pid": pid})
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            children.discard(pid)
+            answer({"exited": pid, "returncode": os.waitstatus_to_exitcode(status)})
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.cli_process import CLI_RUNNER
+from tests.support.cli_process import FORK_SERVER, ForkedProcess
 
 SIGNALHUB = shutil.which("signalhub", path=str(Path(sys.executable).parent)) or "signalhub"
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -73,12 +73,12 @@ class Cli:
     def run(
         self, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """`signalhub *args` as a process of its own: forked from the CLI runner
+        """`signalhub *args` as a process of its own: forked from the fork server
         (tests/support/cli_runner.py: the same `main(argv)`, without the start-up), except
-        `serve`, which is always the installed executable."""
+        `serve` to its end, which is the installed executable."""
         merged = {**self.env, **(env or {})}
         if args[:1] != ("serve",):
-            return CLI_RUNNER.run(list(args), merged, self.cwd)
+            return FORK_SERVER.run(list(args), merged, self.cwd)
         return subprocess.run(
             [SIGNALHUB, *args],
             env=merged,
@@ -98,7 +98,7 @@ class Cli:
 
 @dataclass
 class Server:
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | ForkedProcess
     port: int
     log_path: Path
     host: str = "127.0.0.1"
@@ -130,18 +130,32 @@ class Server:
             self.process.wait(timeout=10)
 
 
-def launch(cli: Cli, *, workers: int = 1, env: dict[str, str] | None = None) -> Server:
+def launch(
+    cli: Cli, *, workers: int = 1, env: dict[str, str] | None = None, executable: bool = False
+) -> Server:
+    """`signalhub serve` on a free port, in a session of its own, answering /healthz.
+
+    One worker is forked from the fork server (tests/support/cli_runner.py) unless
+    `executable` asks for the installed script; several workers, or a
+    PROMETHEUS_MULTIPROC_DIR (read when prometheus_client is imported), always use it.
+    """
     port = free_port()
     log_path = cli.cwd / f"server-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [SIGNALHUB, "serve", "--port", str(port), "--workers", str(workers)],
-            env={**cli.env, **(env or {})},
-            cwd=cli.cwd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    argv = ["serve", "--port", str(port), "--workers", str(workers)]
+    merged = {**cli.env, **(env or {})}
+    process: subprocess.Popen[bytes] | ForkedProcess
+    if executable or workers > 1 or "PROMETHEUS_MULTIPROC_DIR" in merged:
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [SIGNALHUB, *argv],
+                env=merged,
+                cwd=cli.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+    else:
+        process = FORK_SERVER.start(argv, merged, cli.cwd, log_path, log_path, new_session=True)
     server = Server(process, port, log_path)
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
