@@ -21,7 +21,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.openapi.spec.enums import OpenAPIType
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from application.exports import ExportSignals, ExportSignalsRequest
@@ -95,7 +95,7 @@ class ExportsController(Controller):
         caller: Caller,
         export_signals: ExportSignals,
         export_format: Annotated[
-            str | None, Parameter(query="format", schema_extra=_FORMAT)
+            str | None, QueryParameter(name="format", schema_extra=_FORMAT)
         ] = None,
         status: StatusQuery = None,
         instrument: InstrumentQuery = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from application.lifecycle import ListSignalEvents, TransitionSignal, TransitionSignalRequest
 from domain.errors import TooLarge
@@ -59,7 +59,7 @@ class LifecycleController(Controller):
         caller: Caller,
         transition_signal: TransitionSignal,
         if_match: Annotated[
-            str | None, Parameter(header="If-Match", description=IF_MATCH_DESCRIPTION)
+            str | None, HeaderParameter(name="If-Match", description=IF_MATCH_DESCRIPTION)
         ] = None,
     ) -> Response[SignalOut]:
         raw = await read_capped(request, TRANSITION_MAX_BODY_BYTES)

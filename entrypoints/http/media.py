@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from application.media.use_cases import GetMedia, RenderedChart
 from domain.identity import Caller
@@ -71,7 +71,7 @@ NOT_MODIFIED = {
     )
 }
 IfNoneMatch = Annotated[
-    str | None, Parameter(header="If-None-Match", description='"<key>" from ETag')
+    str | None, HeaderParameter(name="If-None-Match", description='"<key>" from ETag')
 ]
 
 

@@ -18,7 +18,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -75,7 +75,7 @@ def serve(name: str, if_none_match: str | None) -> Response[bytes]:
     return Response(found.body, headers=headers, media_type=found.media_type)
 
 
-IfNoneMatch = Annotated[str | None, Parameter(header="If-None-Match")]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match")]
 
 
 class PageController(Controller):

@@ -17,7 +17,7 @@ from litestar import Controller, Request, get
 from litestar.background_tasks import BackgroundTask, BackgroundTasks
 from litestar.datastructures.cookie import Cookie
 from litestar.enums import MediaType
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 from litestar.response.sse import ServerSentEvent, ServerSentEventMessage
 from litestar.response.streaming import ASGIStreamingResponse
@@ -136,16 +136,16 @@ class StreamController(Controller):
         open_stream: OpenStream,
         last_event_id_header: Annotated[
             str | None,
-            Parameter(
-                header="Last-Event-ID",
+            HeaderParameter(
+                name="Last-Event-ID",
                 pattern=_EVENT_ID,
                 description="Resume after this event id (what SSE clients send on reconnect)",
             ),
         ] = None,
         last_event_id: Annotated[
             str | None,
-            Parameter(
-                query="last_event_id",
+            QueryParameter(
+                name="last_event_id",
                 pattern=_EVENT_ID,
                 description="Resume after this event id (the header wins)",
             ),
