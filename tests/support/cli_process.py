@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,14 +36,16 @@ class ForkServer:
         self._started: dict[int, int] = {}  # request id -> pid
         self._exits: dict[int, int] = {}  # pid -> exit status
         self._ids = itertools.count(1)
+        self._calls = itertools.count(1)  # names the output files of a CLI call
         self._outputs = Path(tempfile.mkdtemp(prefix="signalhub-cli-"))
         atexit.register(self.close)
 
     def run(
         self, argv: list[str], env: dict[str, str], cwd: Path
     ) -> subprocess.CompletedProcess[str]:
-        """A CLI call, to its end."""
-        stdout, stderr = self._outputs / "stdout", self._outputs / "stderr"
+        """A CLI call, to its end (calls from several threads run side by side)."""
+        call = next(self._calls)
+        stdout, stderr = self._outputs / f"{call}.out", self._outputs / f"{call}.err"
         child = self.start(argv, env, cwd, stdout, stderr, new_session=False)
         try:
             code = child.wait(CALL_TIMEOUT_SECONDS)
@@ -50,12 +53,16 @@ class ForkServer:
             child.kill()
             child.wait(10)
             raise subprocess.TimeoutExpired(["signalhub", *argv], CALL_TIMEOUT_SECONDS) from None
-        return subprocess.CompletedProcess(
-            ["signalhub", *argv],
-            code,
-            stdout.read_text(errors="replace"),
-            stderr.read_text(errors="replace"),
-        )
+        try:
+            return subprocess.CompletedProcess(
+                ["signalhub", *argv],
+                code,
+                stdout.read_text(errors="replace"),
+                stderr.read_text(errors="replace"),
+            )
+        finally:
+            stdout.unlink(missing_ok=True)
+            stderr.unlink(missing_ok=True)
 
     def start(
         self,
@@ -145,6 +152,7 @@ class ForkServer:
         if self._answers >= 0:
             os.close(self._answers)
             self._answers = -1
+        shutil.rmtree(self._outputs, ignore_errors=True)
 
 
 class ForkedProcess:
