@@ -22,24 +22,31 @@ _JSON = (b"content-type", b"application/json")
 
 
 class EncodedJson(ASGIResponse):
-    """`status` with `msgspec.json.encode(value)` as an application/json body."""
+    """`status` with `msgspec.json.encode(value)` as an application/json body.
 
-    def __init__(self, value: object, status: int) -> None:  # no headers, cookies, background
+    ASGIResponse's constructor is not run (it builds a mutable header list): there are no
+    cookies, background tasks or extra headers, and no `headers` attribute; `encode_headers()`
+    gives the two headers sent. Only for routes without response headers, cookies or
+    after-request hooks (the ways in have none)."""
+
+    def __init__(self, value: object, status: int) -> None:
         self.body = _encode(value)
         self.status_code = status
         self.background = None
         self.is_head_response = False
 
+    def encode_headers(self) -> list[tuple[bytes, bytes]]:
+        return [_JSON, (b"content-length", str(len(self.body)).encode())]
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = self.body
         await send(
             {
                 "type": "http.response.start",
                 "status": self.status_code,
-                "headers": [_JSON, (b"content-length", str(len(body)).encode())],
+                "headers": self.encode_headers(),
             }
         )
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
 def documented_as(kind: type[msgspec.Struct], status: int) -> dict[int, ResponseSpec]:
