@@ -48,6 +48,30 @@ def external_key(signal: Signal) -> int | None:
     return _hash32(f"{signal.user_id}|{signal.external_id}")
 
 
+def _arguments(pending: Pending) -> tuple[Any, ...]:
+    """One signal's elements of signal_insert_batch's 16 arrays, in its parameter order."""
+    signal, window_seconds = pending
+    lower, upper = window(signal, window_seconds)
+    return (
+        signal.id,
+        signal.user_id,
+        signal.producer_id,
+        signal.instrument,
+        signal.side.value,
+        signal.price,
+        signal.time,
+        signal.version,
+        signal.external_id,
+        signal.status.value,
+        encode_payload(signal.payload),
+        signal.created_at,
+        lower,
+        upper,
+        lock_key(signal),
+        external_key(signal),
+    )
+
+
 class PostgresSignalInserts:
     """The flush: `await inserts(batch)` -> one Outcome per pending signal, in order."""
 
@@ -71,32 +95,8 @@ class PostgresSignalInserts:
             return outcomes
 
     async def _call(self, batch: Sequence[Pending]) -> list[Outcome]:
-        columns: list[list[Any]] = [[] for _ in range(16)]
-        for signal, window_seconds in batch:
-            lower, upper = window(signal, window_seconds)
-            for column, value in zip(
-                columns,
-                (
-                    signal.id,
-                    signal.user_id,
-                    signal.producer_id,
-                    signal.instrument,
-                    signal.side.value,
-                    signal.price,
-                    signal.time,
-                    signal.version,
-                    signal.external_id,
-                    signal.status.value,
-                    encode_payload(signal.payload),
-                    signal.created_at,
-                    lower,
-                    upper,
-                    lock_key(signal),
-                    external_key(signal),
-                ),
-                strict=True,
-            ):
-                column.append(value)
+        # One tuple a signal, turned into the 16 array parameters by zip (in C).
+        columns = [list(column) for column in zip(*map(_arguments, batch), strict=True)]
         rows = await self._db.pool.fetch(INSERT_BATCH, *columns)
         outcomes: list[Outcome] = [RuntimeError("no outcome for this signal")] * len(batch)
         for row in rows:

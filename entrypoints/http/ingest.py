@@ -20,57 +20,43 @@ from litestar.params import Parameter
 from application.signals import IngestSignal, IngestSignalRequest, TradingViewAlert
 from domain.producer_auth import WEBHOOK_ID_MAX_LENGTH, SignalSource, signed_source
 from entrypoints.http.body import read_capped
+from entrypoints.http.encoded import EncodedJson, documented_as
 from entrypoints.http.errors import error_responses
 from entrypoints.http.wire.openapi import raw_body_operation
 from entrypoints.http.wire.signals import SignalIn, SignalOut
 from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
 
-# Every header is optional to the framework: a missing or malformed one is the uniform 401 of
-# IngestSignal, never a 400 from parameter validation.
-XProducerId = Annotated[
-    str | None,
-    Parameter(header="X-Producer-Id", description="The producer's id (§3 and Standard Webhooks)"),
-]
-XTimestamp = Annotated[
-    str | None, Parameter(header="X-Timestamp", description="§3: unix seconds, integer")
-]
-XSignature = Annotated[
-    str | None,
-    Parameter(
-        header="X-Signature",
-        description='§3: lowercase hex HMAC-SHA256(secret, "{X-Timestamp}." + raw body)',
+# The credential headers of a signed POST, in SignedHeaders' field order: what the handlers
+# read (`SignedHeaders.of`) and what the OpenAPI document says (SIGNED_BODY), one list. Every
+# header is optional to the framework: a missing or malformed one is the uniform 401 of
+# IngestSignal, never a 400. They are read from the ASGI scope in one pass rather than as six
+# Litestar header parameters (docs/signals.md, "Where the server's CPU goes").
+SIGNED_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Producer-Id", "The producer's id (§3 and Standard Webhooks)"),
+    ("X-Timestamp", "§3: unix seconds, integer"),
+    ("X-Signature", '§3: lowercase hex HMAC-SHA256(secret, "{X-Timestamp}." + raw body)'),
+    (
+        "webhook-id",
+        f"Standard Webhooks: 1-{WEBHOOK_ID_MAX_LENGTH} printable characters, the message id;"
+        " the signal's external_id when the body has none",
     ),
-]
-WebhookId = Annotated[
-    str | None,
-    Parameter(
-        header="webhook-id",
-        description=(
-            f"Standard Webhooks: 1-{WEBHOOK_ID_MAX_LENGTH} printable characters, the message id;"
-            " the signal's external_id when the body has none"
-        ),
+    ("webhook-timestamp", "Standard Webhooks: unix seconds"),
+    (
+        "webhook-signature",
+        'Standard Webhooks: space-separated "v1,<base64 HMAC-SHA256(key, '
+        '"{webhook-id}.{webhook-timestamp}." + raw body)>"; one match is enough. Used when'
+        " X-Signature is absent",
     ),
-]
-WebhookTimestamp = Annotated[
-    str | None,
-    Parameter(header="webhook-timestamp", description="Standard Webhooks: unix seconds"),
-]
-WebhookSignature = Annotated[
-    str | None,
-    Parameter(
-        header="webhook-signature",
-        description=(
-            'Standard Webhooks: space-separated "v1,<base64 HMAC-SHA256(key, '
-            '"{webhook-id}.{webhook-timestamp}." + raw body)>"; one match is enough. Used when'
-            " X-Signature is absent"
-        ),
-    ),
-]
+)
+_POSITION = {name.lower().encode("latin-1"): i for i, (name, _) in enumerate(SIGNED_HEADERS)}
 
 SIGNED_BODY = raw_body_operation(
-    SignalIn, "The signal; X-Signature or webhook-signature signs these exact bytes."
+    SignalIn,
+    "The signal; X-Signature or webhook-signature signs these exact bytes.",
+    headers=SIGNED_HEADERS,
 )
-SIGNED_ANSWERS = error_responses(400, 401, 409, 413)
+# 201: the stored signal, sent pre-encoded (entrypoints/http/encoded.py), documented as SignalOut.
+SIGNED_ANSWERS = {**documented_as(SignalOut, 201), **error_responses(400, 401, 409, 413)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +70,25 @@ class SignedHeaders:
     webhook_timestamp: str | None
     webhook_signature: str | None
 
+    @classmethod
+    def of(cls, request: Request[Any, Any, Any]) -> SignedHeaders:
+        """The SIGNED_HEADERS of the request; a repeated header counts with its first value,
+        decoded as Latin-1 (as Litestar's header parameters did)."""
+        values: list[str | None] = [None] * len(SIGNED_HEADERS)
+        for name, value in request.scope["headers"]:
+            i = _POSITION.get(name.lower())
+            if i is not None and values[i] is None:
+                values[i] = value.decode("latin-1")
+        return cls(*values)
+
 
 async def ingest_signed(
     request: Request[Any, Any, Any],
     ingest_signal: IngestSignal,
-    headers: SignedHeaders,
     path_producer_id: str | None = None,
-) -> SignalOut:
-    """A signed POST on either path: the capped body, then IngestSignal."""
+) -> EncodedJson:
+    """A signed POST on either path: the capped body, then IngestSignal; 201 the signal."""
+    headers = SignedHeaders.of(request)
     body = await read_capped(request, ingest_signal.policy.max_payload_bytes)
     if body is None:
         raise ingest_signal.too_large(signed_source(headers.signature, headers.webhook_signature))
@@ -107,7 +104,7 @@ async def ingest_signed(
             path_producer_id,
         )
     )
-    return SignalOut.of(signal)
+    return EncodedJson(SignalOut.of(signal), 201)
 
 
 class IngestController(Controller):
@@ -130,17 +127,8 @@ class IngestController(Controller):
         request: Request[Any, Any, Any],
         ingest_signal: IngestSignal,
         producer_id: Annotated[str, Parameter(description="The producer's id")],
-        x_producer_id: XProducerId = None,
-        timestamp: XTimestamp = None,
-        signature: XSignature = None,
-        webhook_id: WebhookId = None,
-        webhook_timestamp: WebhookTimestamp = None,
-        webhook_signature: WebhookSignature = None,
-    ) -> SignalOut:
-        headers = SignedHeaders(
-            x_producer_id, timestamp, signature, webhook_id, webhook_timestamp, webhook_signature
-        )
-        return await ingest_signed(request, ingest_signal, headers, producer_id)
+    ) -> EncodedJson:
+        return await ingest_signed(request, ingest_signal, producer_id)
 
     @post(
         TRADINGVIEW_HOOK_PREFIX + "{token:str}",
@@ -164,7 +152,7 @@ class IngestController(Controller):
         request: Request[Any, Any, Any],
         ingest_signal: IngestSignal,
         token: Annotated[str, Parameter(description="The producer's TradingView URL token")],
-    ) -> SignalOut:
+    ) -> EncodedJson:
         body = await read_capped(request, ingest_signal.policy.max_payload_bytes)
         if body is None:
             raise ingest_signal.too_large(SignalSource.TRADINGVIEW)
@@ -176,4 +164,4 @@ class IngestController(Controller):
             peer=client.host if client is not None else None,
             forwarded_for=", ".join(forwarded_for) or None,
         )
-        return SignalOut.of(await ingest_signal(alert))
+        return EncodedJson(SignalOut.of(await ingest_signal(alert)), 201)

@@ -19,19 +19,9 @@ from application.signals import (
 )
 from domain.identity import Caller
 from entrypoints.http.auth import SECURITY
+from entrypoints.http.encoded import EncodedJson
 from entrypoints.http.errors import error_responses
-from entrypoints.http.ingest import (
-    SIGNED_ANSWERS,
-    SIGNED_BODY,
-    SignedHeaders,
-    WebhookId,
-    WebhookSignature,
-    WebhookTimestamp,
-    XProducerId,
-    XSignature,
-    XTimestamp,
-    ingest_signed,
-)
+from entrypoints.http.ingest import SIGNED_ANSWERS, SIGNED_BODY, ingest_signed
 from entrypoints.http.options import allow_options
 from entrypoints.http.preconditions import ETAG_DOC, etag
 from entrypoints.http.signal_filters import (
@@ -64,20 +54,9 @@ class SignalsController(Controller):
         responses=SIGNED_ANSWERS,
     )
     async def ingest(
-        self,
-        request: Request[Any, Any, Any],
-        ingest_signal: IngestSignal,
-        producer_id: XProducerId = None,
-        timestamp: XTimestamp = None,
-        signature: XSignature = None,
-        webhook_id: WebhookId = None,
-        webhook_timestamp: WebhookTimestamp = None,
-        webhook_signature: WebhookSignature = None,
-    ) -> SignalOut:
-        headers = SignedHeaders(
-            producer_id, timestamp, signature, webhook_id, webhook_timestamp, webhook_signature
-        )
-        return await ingest_signed(request, ingest_signal, headers)
+        self, request: Request[Any, Any, Any], ingest_signal: IngestSignal
+    ) -> EncodedJson:
+        return await ingest_signed(request, ingest_signal)
 
     @get(
         "/{signal_id:str}",

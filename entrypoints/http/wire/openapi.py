@@ -7,6 +7,7 @@ msgspec's JSON Schema of the struct (constraints included), turned into Litestar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +29,23 @@ _RENAMED = {"not": "schema_not"}
 
 
 def raw_body_operation(
-    kind: object, description: str, *, text_plain: str | None = None, required: bool = True
+    kind: object,
+    description: str,
+    *,
+    text_plain: str | None = None,
+    required: bool = True,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> type[Operation]:
     """An Operation class (for a route's `operation_class`) whose JSON body is `kind` (a msgspec
     type: a Struct, or a union of them, e.g. tagged); with `text_plain`, the body may also come
-    as `text/plain` (described by that text); `required=False`: an empty body is allowed."""
+    as `text/plain` (described by that text); `required=False`: an empty body is allowed.
+    `headers`: optional string headers (name, description) the handler reads itself, documented
+    as Litestar documents an optional `str | None` header parameter."""
     content = {"application/json": OpenAPIMediaType(schema=struct_schema(kind))}
     if text_plain is not None:
         text = Schema(type=OpenAPIType.STRING, description=text_plain)
         content["text/plain"] = OpenAPIMediaType(schema=text)
+    header_parameters = [_optional_header(name, text) for name, text in headers]
 
     @dataclass
     class RawBodyOperation(Operation):
@@ -44,8 +53,21 @@ def raw_body_operation(
             self.request_body = RequestBody(
                 required=required, description=description, content=content
             )
+            if header_parameters:
+                self.parameters = [*(self.parameters or []), *header_parameters]
 
     return RawBodyOperation
+
+
+def _optional_header(name: str, description: str) -> Parameter:
+    kinds = [Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)]
+    return Parameter(
+        name=name,
+        param_in=ParamType.HEADER.value,
+        required=False,
+        description=description,
+        schema=Schema(one_of=kinds, description=description),
+    )
 
 
 def struct_schema(kind: object) -> Schema:
