@@ -6,6 +6,7 @@ names and values that reach IngestSignal, the 201 bytes, and what the OpenAPI do
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
@@ -29,6 +30,16 @@ SECRET = "s3cret"
 BODY = b'{"instrument":"xauusd","side":"buy","price":1950.25,"external_id":"e-1"}'
 
 
+READ_DEPENDENCIES = ("caller", "get_signal", "list_signals")
+
+
+def _not_used(name: str) -> Callable[[], object]:
+    def provide() -> object:
+        raise AssertionError(f"{name}: these tests call only the ways in")
+
+    return provide
+
+
 class World:
     def __init__(self) -> None:
         self.clock = FakeClock()
@@ -42,9 +53,14 @@ class World:
             decode_json=json.loads,
             policy=IngestPolicy(max_payload_bytes=1024),
         )
+        # SignalsController's read routes are not exercised here; their dependencies are
+        # declared so that Litestar does not take them for query parameters.
+        unused = {
+            name: Provide(_not_used(name), sync_to_thread=False) for name in READ_DEPENDENCIES
+        }
         self.app = Litestar(
             [SignalsController, IngestController],
-            dependencies={"ingest_signal": Provide(lambda: ingest, sync_to_thread=False)},
+            dependencies={"ingest_signal": Provide(lambda: ingest, sync_to_thread=False), **unused},
             exception_handlers=EXCEPTION_HANDLERS,
         )
 
