@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Components, SecurityScheme
 
 from application.accounts.use_cases import AuthenticateToken
@@ -29,7 +29,7 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def provide_caller(
-    request: Request[Any, Any, Any], authenticate: AuthenticateToken
+    request: Request[Any, Any, Any], authenticate: NamedDependency[AuthenticateToken]
 ) -> Caller:
     return await authenticate(bearer_token(request))
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
 
 from application.media.use_cases import RenderChart
 from domain.errors import TooLarge
@@ -75,9 +76,9 @@ class ChartsController(Controller):
     async def candlestick(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
-        render_chart: RenderChart,
-        settings: Settings,
+        caller: NamedDependency[Caller],
+        render_chart: NamedDependency[RenderChart],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
         return await _render(request, CandlestickIn, render_chart, settings)
 
@@ -87,9 +88,9 @@ class ChartsController(Controller):
     async def equity(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
-        render_chart: RenderChart,
-        settings: Settings,
+        caller: NamedDependency[Caller],
+        render_chart: NamedDependency[RenderChart],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
         return await _render(request, EquityIn, render_chart, settings)
 
@@ -97,8 +98,8 @@ class ChartsController(Controller):
     async def histogram(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
-        render_chart: RenderChart,
-        settings: Settings,
+        caller: NamedDependency[Caller],
+        render_chart: NamedDependency[RenderChart],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
         return await _render(request, HistogramIn, render_chart, settings)

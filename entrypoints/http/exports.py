@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.openapi.spec import (
     OpenAPIHeader,
     OpenAPIMediaType,
@@ -92,8 +93,8 @@ class ExportsController(Controller):
     )
     async def export(
         self,
-        caller: Caller,
-        export_signals: ExportSignals,
+        caller: NamedDependency[Caller],
+        export_signals: NamedDependency[ExportSignals],
         export_format: Annotated[
             str | None, QueryParameter(name="format", schema_extra=_FORMAT)
         ] = None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application.signals import IngestSignal, IngestSignalRequest, TradingViewAlert
@@ -125,7 +126,7 @@ class IngestController(Controller):
     async def ingest_for_producer(
         self,
         request: Request[Any, Any, Any],
-        ingest_signal: IngestSignal,
+        ingest_signal: NamedDependency[IngestSignal],
         producer_id: Annotated[str, Parameter(description="The producer's id")],
     ) -> EncodedJson:
         return await ingest_signed(request, ingest_signal, producer_id)
@@ -150,7 +151,7 @@ class IngestController(Controller):
     async def tradingview(
         self,
         request: Request[Any, Any, Any],
-        ingest_signal: IngestSignal,
+        ingest_signal: NamedDependency[IngestSignal],
         token: Annotated[str, Parameter(description="The producer's TradingView URL token")],
     ) -> EncodedJson:
         body = await read_capped(request, ingest_signal.policy.max_payload_bytes)

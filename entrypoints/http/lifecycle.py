@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import HeaderParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter
 
 from application.lifecycle import ListSignalEvents, TransitionSignal, TransitionSignalRequest
 from domain.errors import TooLarge
@@ -55,9 +56,9 @@ class LifecycleController(Controller):
     async def transition(
         self,
         request: Request[Any, Any, Any],
-        signal_id: str,
-        caller: Caller,
-        transition_signal: TransitionSignal,
+        signal_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transition_signal: NamedDependency[TransitionSignal],
         if_match: Annotated[
             str | None, HeaderParameter(name="If-Match", description=IF_MATCH_DESCRIPTION)
         ] = None,
@@ -87,7 +88,10 @@ class LifecycleController(Controller):
         responses=error_responses(401, 403, 404),
     )
     async def events(
-        self, signal_id: str, caller: Caller, list_signal_events: ListSignalEvents
+        self,
+        signal_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        list_signal_events: NamedDependency[ListSignalEvents],
     ) -> EventList:
         trail = await list_signal_events(caller, signal_id)
         return EventList(items=[EventOut.of(e) for e in trail])

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get
 from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter
+from litestar.params import FromPath, HeaderParameter
 
 from application.media.use_cases import GetMedia, RenderedChart
 from domain.identity import Caller
@@ -114,10 +115,10 @@ class MediaController(Controller):
     )
     async def get_media(
         self,
-        key: str,
-        caller: Caller,
-        get_media: GetMedia,
-        settings: Settings,
+        key: FromPath[str],
+        caller: NamedDependency[Caller],
+        get_media: NamedDependency[GetMedia],
+        settings: NamedDependency[Settings],
         if_none_match: IfNoneMatch = None,
     ) -> Response[Any]:
         opened = await get_media(key)  # NotFound for malformed/unknown/expired

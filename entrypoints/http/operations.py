@@ -6,6 +6,7 @@ import asyncio
 
 import msgspec
 from litestar import Controller, MediaType, Response, get
+from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from adapters.telemetry.metrics import Metrics
@@ -36,7 +37,7 @@ class OperationsController(Controller):
         summary="Readiness: the database answers and MEDIA_DIR is writable (or the bucket answers)",
         responses=error_responses(503),
     )
-    async def readyz(self, check_readiness: CheckReadiness) -> Response[Readiness]:
+    async def readyz(self, check_readiness: NamedDependency[CheckReadiness]) -> Response[Readiness]:
         report = await check_readiness()
         body = Readiness(
             status="ok" if report.ready else "unavailable",
@@ -47,6 +48,6 @@ class OperationsController(Controller):
         return Response(body, status_code=200 if report.ready else 503)
 
     @get("/metrics", summary="Prometheus metrics", media_type=MediaType.TEXT)
-    async def metrics(self, metrics: Metrics) -> Response[bytes]:
+    async def metrics(self, metrics: NamedDependency[Metrics]) -> Response[bytes]:
         body = await asyncio.to_thread(metrics.render_latest)
         return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -18,7 +18,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import HeaderParameter
+from litestar.params import FromPath, HeaderParameter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -61,7 +61,7 @@ class Asset:
 
 
 @cache
-def asset(name: str) -> Asset:
+def asset(name: FromPath[str]) -> Asset:
     body = files("entrypoints.web").joinpath(name).read_bytes()
     digest = hashlib.sha256(body).hexdigest()[:32]
     return Asset(body, ASSETS[name], f'"{digest}"')
@@ -86,7 +86,7 @@ class PageController(Controller):
         return serve("index.html", if_none_match)
 
     @get("/assets/{name:str}", sync_to_thread=False)
-    def assets(self, name: str, if_none_match: IfNoneMatch = None) -> Response[bytes]:
+    def assets(self, name: FromPath[str], if_none_match: IfNoneMatch = None) -> Response[bytes]:
         if name == "index.html" or name not in ASSETS:
             raise NotFoundException()
         return serve(name, if_none_match)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 
 from application.reports import EquityReport, ReportRequest, ReturnsReport
 from domain.identity import Caller
@@ -56,9 +57,9 @@ class ReportsController(Controller):
     async def equity(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
-        equity_report: EquityReport,
-        settings: Settings,
+        caller: NamedDependency[Caller],
+        equity_report: NamedDependency[EquityReport],
+        settings: NamedDependency[Settings],
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
         rendered = await equity_report(caller, _query(request, EquityReportQuery))
@@ -70,9 +71,9 @@ class ReportsController(Controller):
     async def returns(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
-        returns_report: ReturnsReport,
-        settings: Settings,
+        caller: NamedDependency[Caller],
+        returns_report: NamedDependency[ReturnsReport],
+        settings: NamedDependency[Settings],
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
         rendered = await returns_report(caller, _query(request, ReturnsReportQuery))

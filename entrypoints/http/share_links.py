@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
 
 from application.share_links import CreateShareLink, OpenSharedMedia
 from domain.errors import TooLarge
@@ -85,9 +86,9 @@ class ShareLinksController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        key: str,
-        caller: Caller,
-        create_share_link: CreateShareLink,
+        key: FromPath[str],
+        caller: NamedDependency[Caller],
+        create_share_link: NamedDependency[CreateShareLink],
     ) -> LinkOut:
         raw = await read_capped(request, LINK_MAX_BODY_BYTES)
         if raw is None:
@@ -109,7 +110,7 @@ class ShareLinksController(Controller):
     async def shared(
         self,
         file: FileName,
-        open_shared_media: OpenSharedMedia,
+        open_shared_media: NamedDependency[OpenSharedMedia],
         exp: Exp = None,
         sig: Sig = None,
         if_none_match: IfNoneMatch = None,

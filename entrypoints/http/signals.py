@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
 
 from application.signals import (
     DEFAULT_PAGE_SIZE,
@@ -54,7 +55,7 @@ class SignalsController(Controller):
         responses=SIGNED_ANSWERS,
     )
     async def ingest(
-        self, request: Request[Any, Any, Any], ingest_signal: IngestSignal
+        self, request: Request[Any, Any, Any], ingest_signal: NamedDependency[IngestSignal]
     ) -> EncodedJson:
         return await ingest_signed(request, ingest_signal)
 
@@ -66,7 +67,10 @@ class SignalsController(Controller):
         response_headers=ETAG_DOC,
     )
     async def get_one(
-        self, signal_id: str, caller: Caller, get_signal: GetSignal
+        self,
+        signal_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        get_signal: NamedDependency[GetSignal],
     ) -> Response[SignalOut]:
         signal = await get_signal(caller, signal_id)
         return Response(SignalOut.of(signal), headers=etag(signal.revision))
@@ -79,8 +83,8 @@ class SignalsController(Controller):
     )
     async def list_signals(
         self,
-        caller: Caller,
-        list_signals: ListSignals,
+        caller: NamedDependency[Caller],
+        list_signals: NamedDependency[ListSignals],
         status: StatusQuery = None,
         instrument: InstrumentQuery = None,
         page: Annotated[str | None, Parameter(description="1-based", schema_extra=_PAGE)] = None,

@@ -16,6 +16,7 @@ from anyio import CancelScope, create_task_group
 from litestar import Controller, Request, get
 from litestar.background_tasks import BackgroundTask, BackgroundTasks
 from litestar.datastructures.cookie import Cookie
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
@@ -132,8 +133,8 @@ class StreamController(Controller):
     )
     async def stream(
         self,
-        caller: Caller,
-        open_stream: OpenStream,
+        caller: NamedDependency[Caller],
+        open_stream: NamedDependency[OpenStream],
         last_event_id_header: Annotated[
             str | None,
             HeaderParameter(

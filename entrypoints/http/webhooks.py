@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
 
 from application.webhooks.subscriptions import (
     DELIVERIES_MAX_LIMIT,
@@ -88,8 +89,8 @@ class SubscriptionsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        caller: Caller,
-        create_subscription: CreateSubscription,
+        caller: NamedDependency[Caller],
+        create_subscription: NamedDependency[CreateSubscription],
     ) -> SubscriptionWithSecret:
         raw = await read_capped(request, SUBSCRIPTION_MAX_BODY_BYTES)
         if raw is None:
@@ -108,7 +109,9 @@ class SubscriptionsController(Controller):
         responses=error_responses(401),
     )
     async def list_all(
-        self, caller: Caller, list_subscriptions: ListSubscriptions
+        self,
+        caller: NamedDependency[Caller],
+        list_subscriptions: NamedDependency[ListSubscriptions],
     ) -> SubscriptionList:
         found = await list_subscriptions(caller)
         return SubscriptionList(items=[SubscriptionOut.of(s) for s in found])
@@ -120,7 +123,10 @@ class SubscriptionsController(Controller):
         responses=error_responses(401, 404, described=_NOT_YOURS),
     )
     async def get_one(
-        self, subscription_id: str, caller: Caller, get_subscription: GetSubscription
+        self,
+        subscription_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        get_subscription: NamedDependency[GetSubscription],
     ) -> SubscriptionOut:
         return SubscriptionOut.of(await get_subscription(caller, subscription_id))
 
@@ -132,7 +138,10 @@ class SubscriptionsController(Controller):
         responses=error_responses(401, 404, described=_NOT_YOURS),
     )
     async def delete_one(
-        self, subscription_id: str, caller: Caller, delete_subscription: DeleteSubscription
+        self,
+        subscription_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        delete_subscription: NamedDependency[DeleteSubscription],
     ) -> None:
         await delete_subscription(caller, subscription_id)
 
@@ -145,9 +154,9 @@ class SubscriptionsController(Controller):
     )
     async def rotate_secret(
         self,
-        subscription_id: str,
-        caller: Caller,
-        rotate_subscription_secret: RotateSubscriptionSecret,
+        subscription_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        rotate_subscription_secret: NamedDependency[RotateSubscriptionSecret],
     ) -> SubscriptionWithSecret:
         rotated = await rotate_subscription_secret(caller, subscription_id)
         return SubscriptionWithSecret.with_secret(rotated)
@@ -160,9 +169,9 @@ class SubscriptionsController(Controller):
     )
     async def deliveries(
         self,
-        subscription_id: str,
-        caller: Caller,
-        list_deliveries: ListDeliveries,
+        subscription_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        list_deliveries: NamedDependency[ListDeliveries],
         status: Annotated[str | None, Parameter(schema_extra=_STATUS)] = None,
         limit: Annotated[str | None, Parameter(schema_extra=_LIMIT)] = None,
     ) -> DeliveryList:
@@ -199,10 +208,10 @@ class SubscriptionsController(Controller):
     )
     async def retry(
         self,
-        subscription_id: str,
-        event_id: str,
-        caller: Caller,
-        retry_delivery: RetryDelivery,
+        subscription_id: FromPath[str],
+        event_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        retry_delivery: NamedDependency[RetryDelivery],
     ) -> Response[RetryOut]:
         if (
             not event_id.isascii()
