@@ -61,7 +61,7 @@ class Asset:
 
 
 @cache
-def asset(name: FromPath[str]) -> Asset:
+def asset(name: str) -> Asset:
     body = files("entrypoints.web").joinpath(name).read_bytes()
     digest = hashlib.sha256(body).hexdigest()[:32]
     return Asset(body, ASSETS[name], f'"{digest}"')
