@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-from pathlib import Path
 
 from tests.support.signalhub import SIGNALHUB, Cli, launch, signed_headers
 
@@ -28,7 +27,7 @@ def _real(cli: Cli, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_executable_runs_admin_verbs_as_the_runner_does(cli: Cli, tmp_path: Path) -> None:
+def test_the_executable_runs_admin_verbs_as_the_runner_does(cli: Cli) -> None:
     migrated = _real(cli, "migrate", "--json")
     assert migrated.returncode == 0, migrated.stderr
     assert "0001_initial" in json.loads(migrated.stdout)["applied"]

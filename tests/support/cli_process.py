@@ -99,11 +99,16 @@ class ForkServer:
     def exit_status(self, pid: int, timeout: float | None) -> int | None:
         """The child's exit status, waiting at most `timeout` seconds (None: until it ends)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            while pid not in self._exits:
-                if not self._read(deadline):
+        while True:
+            # The lock is taken a slice at a time, so a long wait for one child does not hold
+            # up another thread's call (whatever is read meanwhile is booked for its owner).
+            with self._lock:
+                if pid in self._exits:
+                    return self._exits[pid]
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
                     return None
-            return self._exits[pid]
+                self._read(now + 0.05 if deadline is None else min(deadline, now + 0.05))
 
     def _read(self, deadline: float | None) -> bool:
         """Take one answer into the books; False if none came before the deadline."""
