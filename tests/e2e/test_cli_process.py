@@ -12,19 +12,11 @@ import json
 import signal
 import subprocess
 
-from tests.support.signalhub import SIGNALHUB, Cli, launch, signed_headers
+from tests.support.signalhub import Cli, launch, signed_headers
 
 
 def _real(cli: Cli, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SIGNALHUB, *args],
-        env={**cli.env, **env},
-        cwd=cli.cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.run(*args, env=env, executable=True)
 
 
 def test_the_executable_runs_admin_verbs_as_the_runner_does(cli: Cli) -> None:

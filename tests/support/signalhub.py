@@ -71,13 +71,13 @@ class Cli:
     cwd: Path
 
     def run(
-        self, *args: str, env: dict[str, str] | None = None
+        self, *args: str, env: dict[str, str] | None = None, executable: bool = False
     ) -> subprocess.CompletedProcess[str]:
         """`signalhub *args` as a process of its own: forked from the fork server
         (tests/support/cli_runner.py: the same `main(argv)`, without the start-up), except
-        `serve` to its end, which is the installed executable."""
+        `serve` to its end and `executable=True`, which run the installed script."""
         merged = {**self.env, **(env or {})}
-        if args[:1] != ("serve",):
+        if not executable and args[:1] != ("serve",):
             return FORK_SERVER.run(list(args), merged, self.cwd)
         return subprocess.run(
             [SIGNALHUB, *args],
