@@ -56,6 +56,13 @@ class Discard:
         return signal
 
 
+def _not_used(name: str) -> Any:
+    def provide() -> object:
+        raise AssertionError(f"{name}: this bench calls only POST /api/v1/signals")
+
+    return provide
+
+
 def app() -> Any:
     metrics = Metrics()
     ingest = IngestSignal(
@@ -70,7 +77,13 @@ def app() -> Any:
         [SignalsController],
         # as entrypoints/http/app.py provides it: a constant, cached
         dependencies={
-            "ingest_signal": Provide(lambda: ingest, sync_to_thread=False, use_cache=True)
+            "ingest_signal": Provide(lambda: ingest, sync_to_thread=False, use_cache=True),
+            # The read routes' dependencies, declared so that Litestar builds the controller
+            # (none of them is called here).
+            **{
+                name: Provide(_not_used(name), sync_to_thread=False)
+                for name in ("caller", "get_signal", "list_signals")
+            },
         },
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,
