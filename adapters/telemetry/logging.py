@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -31,11 +34,41 @@ _SECRET_KEYS = frozenset(
 )
 
 
+# Keys already found not to be secret (a log call's keys come from the code: a small set).
+_PLAIN_KEYS: set[str] = set()
+
+
 def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-    for key in list(event):
+    for key in event:  # replacing a value while iterating is allowed; adding a key is not
+        if key in _PLAIN_KEYS:
+            continue
         if key.lower() in _SECRET_KEYS:
             event[key] = "[redacted]"
+        elif len(_PLAIN_KEYS) < 4096:
+            _PLAIN_KEYS.add(key)
     return event
+
+
+class IsoUtcStamper:
+    """The text of structlog's TimeStamper(fmt="iso", utc=True) — `datetime.now(UTC)
+    .isoformat()` with "Z" for "+00:00": microseconds, and none when they are 0 — with the
+    part up to the second formatted once a second."""
+
+    def __init__(self, clock: Callable[[], int] = time.time_ns) -> None:
+        self._clock = clock  # the clock of datetime.now(), in nanoseconds
+        # (second, its text) in one tuple: a thread never pairs one second with another's text
+        self._last: tuple[int, str] = (-1, "")
+
+    def __call__(self, _: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+        # datetime.now() rounds down to the microsecond, as this does.
+        second, fraction = divmod(self._clock(), 1_000_000_000)
+        last = self._last
+        if last[0] != second:
+            text = datetime.fromtimestamp(second, UTC).replace(tzinfo=None).isoformat()
+            last = self._last = (second, text)
+        micro = fraction // 1000
+        event["timestamp"] = f"{last[1]}.{micro:06d}Z" if micro else last[1] + "Z"
+        return event
 
 
 def _fallback(value: Any) -> Any:
@@ -62,7 +95,7 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        IsoUtcStamper(),
         _drop_secrets,
     ]
     if fmt == "console":
