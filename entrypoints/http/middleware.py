@@ -37,6 +37,10 @@ class RequestContextMiddleware:
         # builds its own middleware) and a counter; unique, without a urandom call per request.
         self._id_prefix = uuid.uuid4().hex[:16]
         self._id_counter = itertools.count(1)
+        # The logger itself, not structlog's lazy proxy, which looks it up again on every call
+        # (≈ 0.8 µs a request). Made here, after the entry point configured logging; the
+        # same logger the proxy would have cached on first use.
+        self._access_log = access_log.bind()
 
     def _new_request_id(self) -> str:
         return f"{self._id_prefix}{next(self._id_counter):016x}"
@@ -70,7 +74,7 @@ class RequestContextMiddleware:
             route = scope.get("path_template") or "unmatched"
             method = scope.get("method", "")
             self._count(method, route, status, elapsed)
-            access_log.info(
+            self._access_log.info(
                 "request",
                 method=method,
                 path=self._loggable_path(scope.get("path", ""), route),
