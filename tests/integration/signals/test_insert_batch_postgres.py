@@ -1,5 +1,6 @@
 """PostgreSQL's flush beyond the dedup rules (docs/signals.md, "The flush's own cost"): the
-previous build's form of signal_insert_batch (m0009's shim) and the statement-level NOTIFY.
+connection kept between back-to-back groups, a killed backend, the previous build's form of
+signal_insert_batch (m0009's shim) and the statement-level NOTIFY.
 
 States are polled, never timed.
 """
@@ -22,8 +23,10 @@ from migrations.m0005_stream_notify import CHANNEL
 from tests.integration.signals.group_commit_rig import (
     T0,
     Rig,
+    numbered_events,
     signal,
     until,
+    xmins,
 )
 
 # The 16-array form m0008 defined and the previous build calls.
@@ -44,6 +47,58 @@ def _previous_arguments(batch: list[Signal], seconds: int) -> list[list[object]]
              lower, upper, 0, 0 if s.external_id is not None else None]
         )  # fmt: skip
     return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _in_use(rig: Rig) -> int:
+    pool = rig.db.pool
+    return int(pool.get_size() - pool.get_idle_size())
+
+
+async def test_the_connection_is_kept_only_while_another_group_follows(pg_rig: Rig) -> None:
+    rig = pg_rig
+    more = [True]
+    inserts = PostgresSignalInserts(rig.db, more_coming=lambda: more[0])
+    idle = _in_use(rig)  # the rig's watcher
+    assert await inserts([(signal(rig.user, version="1"), 300)]) == [None]
+    assert _in_use(rig) == idle + 1  # kept for the next group
+    assert await inserts([(signal(rig.user, version="2"), 300)]) == [None]
+    assert _in_use(rig) == idle + 1  # the same one, not a second
+    more[0] = False
+    assert await inserts([(signal(rig.user, version="3"), 300)]) == [None]
+    assert _in_use(rig) == idle  # back in the pool: an idle server holds nothing
+
+
+async def test_a_killed_backend_does_not_wedge_ingestion(pg_rig: Rig) -> None:
+    rig = pg_rig
+    assert rig.watcher is not None
+    more = [True]
+    inserts = PostgresSignalInserts(rig.db, more_coming=lambda: more[0])
+    assert await inserts([(signal(rig.user, version="0"), 300)]) == [None]
+    # Every other backend of the database goes, the kept connection's too.
+    await rig.watcher.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+
+    async def gone() -> bool:
+        assert rig.watcher is not None
+        others = await rig.watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return others == 0
+
+    await until(gone, "the other backends have ended")
+    after_kill = [signal(rig.user, version=str(n)) for n in range(1, 4)]
+    # The group fails on the dead connection, each signal is then stored alone.
+    assert await inserts([(s, 300) for s in after_kill]) == [None, None, None]
+    later = [signal(rig.user, version=str(n)) for n in range(4, 7)]
+    more[0] = False
+    assert await inserts([(s, 300) for s in later]) == [None, None, None]
+    assert _in_use(rig) == 1  # only the watcher: nothing kept, nothing lost
+    assert len(await xmins(rig, [s.id for s in later])) == 1  # a group again
+    stored = [s.id for s in after_kill + later]
+    assert [signal_id for _, signal_id in await numbered_events(rig)][1:] == stored
 
 
 async def test_the_previous_builds_form_answers_per_signal_and_takes_the_same_locks(
