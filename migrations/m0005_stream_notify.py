@@ -18,14 +18,14 @@ BEGIN
 END
 $fn$"""
 
-_TRIGGER = """CREATE TRIGGER signal_event_notify AFTER INSERT ON signal_event
+TRIGGER = """CREATE TRIGGER signal_event_notify AFTER INSERT ON signal_event
     FOR EACH ROW EXECUTE FUNCTION signal_event_notify()"""
 
 
 def forwards(engine: str) -> list[str]:
     if engine != "postgres":
         return []
-    return [_FUNCTION, _TRIGGER]
+    return [_FUNCTION, TRIGGER]
 
 
 def backwards(engine: str) -> list[str]:

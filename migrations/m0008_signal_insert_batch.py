@@ -33,7 +33,7 @@ _ARGUMENTS = (
     "INTEGER[], INTEGER[]"
 )
 
-_FUNCTION = f"""CREATE FUNCTION signal_insert_batch(
+FUNCTION = f"""CREATE FUNCTION signal_insert_batch(
     p_ids UUID[], p_user_ids UUID[], p_producer_ids VARCHAR[], p_instruments VARCHAR[],
     p_sides VARCHAR[], p_prices DOUBLE PRECISION[], p_times TIMESTAMPTZ[], p_versions VARCHAR[],
     p_external_ids VARCHAR[], p_statuses VARCHAR[], p_payloads JSON[], p_nows TIMESTAMPTZ[],
@@ -100,7 +100,7 @@ $fn$"""
 
 
 def forwards(engine: str) -> list[str]:
-    return [] if engine == "sqlite" else [_FUNCTION]
+    return [] if engine == "sqlite" else [FUNCTION]
 
 
 def backwards(engine: str) -> list[str]:

@@ -1,10 +1,12 @@
 """The signal store on Piccolo (SQLite and PostgreSQL), with dedup guaranteed by the database.
 
 PostgreSQL: concurrent adds are grouped (group_commit.py) and each group is one autocommitted
-call of signal_insert_batch (migrations/m0008, signal_insert_postgres.py): the advisory locks
-of the whole group — dedup key (owner, instrument, side, version) and (owner, external_id) —
-in one sorted order, then for each signal the time-window check, the insert (the UNIQUE
-(user_id, external_id) index as its conflict arbiter) and its `signal.created` event.
+call of signal_insert_batch (migrations/m0008, in m0009's form; signal_insert_postgres.py,
+which keeps its pool connection while groups follow back to back): the advisory locks of the
+whole group — dedup key (owner, instrument, side, version) and (owner, external_id) — in one
+sorted order, then for each signal the time-window check and the insert (the UNIQUE
+(user_id, external_id) index as its conflict arbiter), then the stored signals'
+`signal.created` events in one statement.
 SQLite: concurrent adds are grouped the same way; a group is one BEGIN IMMEDIATE transaction,
 which holds the database write lock across every check, insert and event of the group.
 When both rules match different signals, both engines name the one in the window.
@@ -83,7 +85,9 @@ class PiccoloSignalRepository:
         self._db = db
         self._grouped = commit_batch_max > 1
         self._flush: Callable[[Sequence[Pending]], Awaitable[list[Outcome]]] = (
-            PostgresSignalInserts(db) if db.dialect == "postgres" else self._sqlite_batch
+            PostgresSignalInserts(db, more_coming=lambda: self._group.waiting > 0)
+            if db.dialect == "postgres"
+            else self._sqlite_batch
         )
         self._group: GroupCommit[Pending, None] = GroupCommit(
             self._flush, max_batch=commit_batch_max, on_flush=on_commit

@@ -43,12 +43,12 @@ async def _user(conn: asyncpg.Connection) -> UUID:
 
 async def _ingest(conn: asyncpg.Connection, user: UUID, n: int) -> None:
     """The ingestion call of the repository, a batch of one (window rule off)."""
-    row = await conn.fetchrow(
+    refused = await conn.fetch(
         INSERT_BATCH,
         [uuid4()], [user], ["relay-1"], ["XAUUSD"], ["buy"], [1.0], [T0], [str(n)], [None],
-        ["new"], ["{}"], [T0], [T0], [T0], [n], [None],
+        ["new"], [T0], ["{}"], [0],
     )  # fmt: skip
-    assert row["existing_id"] is None
+    assert refused == []  # a row only for a refused signal
 
 
 async def _assign(conn: asyncpg.Connection, user: UUID) -> int:
