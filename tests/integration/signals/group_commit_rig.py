@@ -93,6 +93,17 @@ def hold_write_lock(rig: Rig) -> Callable[[], Awaitable[None]]:
     return let_go
 
 
+async def insert_waits_on_a_lock(rig: Rig) -> bool:
+    """Whether a call of signal_insert_batch is waiting for a lock (PostgreSQL)."""
+    assert rig.watcher is not None
+    return bool(
+        await rig.watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE '%signal_insert_batch%'"
+        )
+    )
+
+
 async def until(condition: Any, what: str) -> None:
     """Poll a condition (a state to reach, never a timing assertion)."""
     for _ in range(4000):

@@ -18,6 +18,7 @@ from tests.integration.signals.group_commit_rig import (
     T0,
     Rig,
     blocked_first_commit,
+    insert_waits_on_a_lock,
     numbered_events,
     queued,
     signal,
@@ -107,16 +108,7 @@ async def test_an_external_id_committed_by_a_writer_without_locks(pg_rig: Rig) -
         mine = signal(rig.user, external_id=HOLD)
         adding = asyncio.ensure_future(rig.repo.add(mine, 300))
 
-        async def waits_on_the_index() -> bool:
-            assert rig.watcher is not None
-            return bool(
-                await rig.watcher.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND query LIKE '%signal_insert_batch%'"
-                )
-            )
-
-        await until(waits_on_the_index, "the add waits for the raw writer's row")
+        await until(lambda: insert_waits_on_a_lock(rig), "the add waits for the raw writer's row")
         await tx.commit()
     finally:
         await rig.db.pool.release(conn)

@@ -23,6 +23,7 @@ from migrations.m0005_stream_notify import CHANNEL
 from tests.integration.signals.group_commit_rig import (
     T0,
     Rig,
+    insert_waits_on_a_lock,
     numbered_events,
     signal,
     until,
@@ -127,16 +128,10 @@ async def test_the_previous_builds_form_answers_per_signal_and_takes_the_same_lo
             )
         )
 
-        async def waits_for_the_lock() -> bool:
-            assert rig.watcher is not None
-            return bool(
-                await rig.watcher.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND query LIKE '%signal_insert_batch%'"
-                )
-            )
-
-        await until(waits_for_the_lock, "the previous form waits for the current form's lock")
+        await until(
+            lambda: insert_waits_on_a_lock(rig),
+            "the previous form waits for the current form's lock",
+        )
         await tx.commit()
     finally:
         await rig.db.pool.release(holder)
