@@ -49,10 +49,12 @@ WINDOW = 300
 async def _child(
     url: str, groups: int, size: int, warmup: int, dup_every: int, producers: int
 ) -> dict[str, Any]:
+    from adapters.persistence.account_repositories import PiccoloUserRepository
     from adapters.persistence.engine import Database
     from adapters.persistence.migrator import migrate_forwards
     from adapters.persistence.signal_insert_postgres import PostgresSignalInserts
     from adapters.persistence.signal_repository import PiccoloSignalRepository
+    from domain.accounts.model import User
     from domain.errors import AlreadyExists
     from domain.signals.model import Side, Signal, SignalStatus
     from entrypoints.settings import DatabaseSettings
@@ -61,11 +63,10 @@ async def _child(
     await db.start()
     try:
         await migrate_forwards(db)
-        user = uuid.uuid4()
-        await db.pool.execute(
-            "INSERT INTO app_user (id, name, created_at) VALUES ($1, 'bench', now())", user
-        )
+        db.bind_tables()
         now = datetime.now(UTC)
+        user = uuid.uuid4()
+        await PiccoloUserRepository().add(User(user, "bench", now))
         total = (warmup + groups) * size
 
         def signal(i: int) -> Signal:
