@@ -144,6 +144,64 @@ async def test_the_previous_builds_form_answers_per_signal_and_takes_the_same_lo
     assert (again.detail, again.existing_id) == (DUPLICATE_EXTERNAL_ID, str(first.id))
 
 
+async def test_a_group_without_duplicates_meets_a_raw_writers_external_id(pg_rig: Rig) -> None:
+    """m0010's set-based path: the group's questions see no duplicate (the raw writer's row is
+    not committed yet), its one INSERT waits on that row's unique index entry, skips it, and
+    the group's other signals are stored in one transaction with their events in order."""
+    rig = pg_rig
+    conn = await rig.db.pool.acquire()
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        theirs = uuid4()
+        await conn.execute(
+            "INSERT INTO signal (id, user_id, producer_id, instrument, side, price, time,"
+            " version, external_id, status, payload, created_at, updated_at) VALUES"
+            " ($1, $2, 'other', 'ZZZ', 'buy', 1, $3, '9', 'raw', 'new', '{}', $3, $3)",
+            theirs,
+            rig.user,
+            T0 - timedelta(days=1),
+        )
+        group = [
+            signal(rig.user, instrument="AAA", external_id="x"),
+            signal(rig.user, instrument="BBB", external_id="raw"),
+            signal(rig.user, instrument="CCC", external_id="y"),
+        ]
+        flushing = asyncio.ensure_future(PostgresSignalInserts(rig.db)([(s, 300) for s in group]))
+        await until(lambda: insert_waits_on_a_lock(rig), "the group waits for the raw row")
+        await tx.commit()
+    finally:
+        await rig.db.pool.release(conn)
+    stored, refused, also_stored = await flushing
+    assert (stored, also_stored) == (None, None)
+    assert isinstance(refused, AlreadyExists)
+    assert (refused.detail, refused.existing_id) == (DUPLICATE_EXTERNAL_ID, str(theirs))
+    assert await rig.repo.get(group[1].id) is None
+    assert len(await xmins(rig, [group[0].id, group[2].id])) == 1
+    assert [signal_id for _, signal_id in await numbered_events(rig)] == [
+        group[0].id,
+        group[2].id,
+    ]
+
+
+async def test_a_users_signals_and_events_still_go_with_the_user(pg_rig: Rig) -> None:
+    """m0010 dropped signal_event's key to app_user: the events now go with their signal,
+    which goes with its user."""
+    rig = pg_rig
+    assert rig.watcher is not None
+    outcomes = await PostgresSignalInserts(rig.db)(
+        [(signal(rig.user, version=v), 300) for v in "12"]
+    )
+    assert outcomes == [None, None]
+    assert len(await numbered_events(rig)) == 2
+    await rig.watcher.execute("DELETE FROM app_user WHERE id = $1", rig.user)
+    for table in ("signal", "signal_event"):
+        left = await rig.watcher.fetchval(
+            f"SELECT count(*) FROM {table} WHERE user_id = $1", rig.user
+        )
+        assert left == 0, table
+
+
 def _current_arguments(s: Signal, seconds: int) -> list[object]:
     return [s.id, s.user_id, s.producer_id, s.instrument, s.side.value, s.price, s.time,
             s.version, s.external_id, s.status.value, s.created_at, encode_payload(s.payload),
