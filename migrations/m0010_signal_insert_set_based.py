@@ -1,17 +1,18 @@
 """PostgreSQL: a group without any duplicate is stored set-based, and a signal's write touches
 less (docs/signals.md, "Seventh pass: less for PostgreSQL to do per signal").
 
-- `signal_insert_batch` (m0009's 13-array form) asks two set-based questions after taking the
-  same locks in the same order: does any signal of the group duplicate a stored one (either
-  rule, each signal with its own window), and does any duplicate an earlier signal of the
-  group (the rules a one-by-one run applies, with the later signal's window and the same
-  clamped bounds)? When neither, a one-by-one run would store every signal, so one statement
-  stores the group and one its `signal.created` events (in the group's order, so `seq`
-  follows it). Otherwise the group takes m0009's loop unchanged, signal by signal, so every
-  case with a duplicate is decided exactly as before. The locks keep the answer true until
-  the commit: whoever could write a conflicting row needs a lock this transaction holds. A
-  writer that takes no lock (none does) is still caught by ON CONFLICT and the unique index,
-  as in the loop: that signal is refused naming the row it committed.
+- `signal_insert_batch` (m0009's 13-array form), for a group of two or more, asks two
+  set-based questions after taking the same locks in the same order: does any signal of the
+  group duplicate a stored one (either rule, each signal with its own window), and does any
+  duplicate an earlier signal of the group (the rules a one-by-one run applies, with the
+  later signal's window and the same clamped bounds)? When neither, a one-by-one run would
+  store every signal, so one statement stores the group and one its `signal.created` events
+  (in the group's order, so `seq` follows it). Otherwise, and for a lone signal, m0009's
+  loop runs unchanged, signal by signal, so every case with a duplicate is decided exactly
+  as before. The locks keep the answer true until the commit: whoever could write a
+  conflicting row needs a lock this transaction holds. A writer that takes no lock (none
+  does) is still caught by ON CONFLICT and the unique index, as in the loop: that signal is
+  refused naming the row it committed.
 - The external_id question's subquery carries `OFFSET 0`: without it the planner turns the
   correlated EXISTS into a hashed subplan that reads every stored signal (measured: 185
   against 68 µs of PostgreSQL's CPU a signal).
@@ -41,8 +42,9 @@ _DECLARE = "    v_span INTERVAL;\n"
 _LOW = "greatest(b.t - make_interval(secs => b.w), '0001-01-01 00:00:00+00'::timestamptz)"
 _HIGH = "least(b.t + make_interval(secs => b.w), '9999-12-31 23:59:59.999999+00'::timestamptz)"
 
-_SET_BASED = f"""    -- No signal duplicates a stored one (either rule, its own window) ...
-    IF NOT EXISTS (
+_SET_BASED = f"""    -- A group (a lone signal keeps the loop: nothing to share, and its plans are simpler)
+    -- in which no signal duplicates a stored one (either rule, its own window) ...
+    IF cardinality(p_ids) > 1 AND NOT EXISTS (
         SELECT 1 FROM unnest(p_user_ids, p_instruments, p_sides, p_versions, p_external_ids,
                              p_times, p_windows)
                       AS b(user_id, instrument, side, version, external_id, t, w)
