@@ -42,9 +42,11 @@ _DECLARE = "    v_span INTERVAL;\n"
 _LOW = "greatest(b.t - make_interval(secs => b.w), '0001-01-01 00:00:00+00'::timestamptz)"
 _HIGH = "least(b.t + make_interval(secs => b.w), '9999-12-31 23:59:59.999999+00'::timestamptz)"
 
-_SET_BASED = f"""    -- A group (a lone signal keeps the loop: nothing to share, and its plans are simpler)
-    -- in which no signal duplicates a stored one (either rule, its own window) ...
-    IF cardinality(p_ids) > 1 AND NOT EXISTS (
+_SET_BASED = f"""    -- A lone signal keeps the loop (nothing to share; its statements are simpler). A plain
+    -- test first: the questions below are one query, whose set-up a lone signal would pay.
+    IF cardinality(p_ids) > 1 THEN
+    -- A group in which no signal duplicates a stored one (either rule, its own window) ...
+    IF NOT EXISTS (
         SELECT 1 FROM unnest(p_user_ids, p_instruments, p_sides, p_versions, p_external_ids,
                              p_times, p_windows)
                       AS b(user_id, instrument, side, version, external_id, t, w)
@@ -108,7 +110,8 @@ _SET_BASED = f"""    -- A group (a lone signal keeps the loop: nothing to share,
         END IF;
         RETURN;
     END IF;
-    -- A duplicate somewhere: m0009's loop, signal by signal.
+    END IF;
+    -- A lone signal, or a duplicate somewhere: m0009's loop, signal by signal.
 """
 
 assert m0009._FUNCTION.count(_LOOP) == 1 and m0009._FUNCTION.count(_DECLARE) == 1
