@@ -57,21 +57,29 @@ def signal(user: UUID, **changes: Any) -> Signal:
     return a_signal(user_id=user, **changes)
 
 
+async def raw_insert(conn: asyncpg.Connection, user: UUID, external_id: str) -> UUID:
+    """PostgreSQL: a signal written the way no ingestion writes one (no advisory lock), a day
+    before T0 on a key of its own; its id."""
+    stored = uuid4()
+    await conn.execute(
+        "INSERT INTO signal (id, user_id, producer_id, instrument, side, price, time, version,"
+        " external_id, status, payload, created_at, updated_at) VALUES"
+        " ($1, $2, 'other', 'ZZZ', 'buy', 1, $3, '9', $4, 'new', '{}', $3, $3)",
+        stored,
+        user,
+        T0 - timedelta(days=1),
+        external_id,
+    )
+    return stored
+
+
 async def hold_external_id(rig: Rig) -> Callable[[], Awaitable[None]]:
     """PostgreSQL: a transaction that inserted external_id HOLD and has not committed."""
     assert rig.watcher is not None
     conn = await rig.db.pool.acquire()
     tx = conn.transaction()
     await tx.start()
-    await conn.execute(
-        "INSERT INTO signal (id, user_id, producer_id, instrument, side, price, time, version,"
-        " external_id, status, payload, created_at, updated_at) VALUES"
-        " ($1, $2, 'other', 'ZZZ', 'buy', 1, $3, '9', $4, 'new', '{}', $3, $3)",
-        uuid4(),
-        rig.user,
-        T0 - timedelta(days=1),
-        HOLD,
-    )
+    await raw_insert(conn, rig.user, HOLD)
 
     async def let_go() -> None:
         await tx.rollback()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import timedelta
-from uuid import uuid4
 
 from domain.errors import AlreadyExists
 from domain.signals import Signal
@@ -21,6 +20,7 @@ from tests.integration.signals.group_commit_rig import (
     insert_waits_on_a_lock,
     numbered_events,
     queued,
+    raw_insert,
     signal,
     until,
     xmins,
@@ -95,16 +95,7 @@ async def test_an_external_id_committed_by_a_writer_without_locks(pg_rig: Rig) -
     try:
         tx = conn.transaction()
         await tx.start()
-        theirs = uuid4()
-        await conn.execute(
-            "INSERT INTO signal (id, user_id, producer_id, instrument, side, price, time,"
-            " version, external_id, status, payload, created_at, updated_at) VALUES"
-            " ($1, $2, 'other', 'ZZZ', 'buy', 1, $3, '9', $4, 'new', '{}', $3, $3)",
-            theirs,
-            rig.user,
-            T0 - timedelta(days=1),
-            HOLD,
-        )
+        theirs = await raw_insert(conn, rig.user, HOLD)
         mine = signal(rig.user, external_id=HOLD)
         adding = asyncio.ensure_future(rig.repo.add(mine, 300))
 

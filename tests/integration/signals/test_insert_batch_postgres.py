@@ -25,6 +25,7 @@ from tests.integration.signals.group_commit_rig import (
     Rig,
     insert_waits_on_a_lock,
     numbered_events,
+    raw_insert,
     signal,
     until,
     xmins,
@@ -153,15 +154,7 @@ async def test_a_group_without_duplicates_meets_a_raw_writers_external_id(pg_rig
     try:
         tx = conn.transaction()
         await tx.start()
-        theirs = uuid4()
-        await conn.execute(
-            "INSERT INTO signal (id, user_id, producer_id, instrument, side, price, time,"
-            " version, external_id, status, payload, created_at, updated_at) VALUES"
-            " ($1, $2, 'other', 'ZZZ', 'buy', 1, $3, '9', 'raw', 'new', '{}', $3, $3)",
-            theirs,
-            rig.user,
-            T0 - timedelta(days=1),
-        )
+        theirs = await raw_insert(conn, rig.user, "raw")
         group = [
             signal(rig.user, instrument="AAA", external_id="x"),
             signal(rig.user, instrument="BBB", external_id="raw"),
