@@ -1,12 +1,15 @@
 """The PostgreSQL flush alone: PostgresSignalInserts driven directly with groups of N signals.
 
-    .venv/bin/python bench/ingest_db.py [--groups 400] [--size 16] [--warmup 50] [--rounds 3]
+    .venv/bin/python bench/ingest_db.py [--groups 400] [--size 16] [--warmup G] [--rounds 3]
         [--tree DIR ...] [--socket DIR] [--dup-every K]
 
 No HTTP, no group commit: each round of each tree runs in a child process (this script with
 `--child`, PYTHONPATH=DIR for a `--tree`, so that build's adapters and migrations are used)
 on a fresh database of its own, migrated by that build, with one user. The child stores
-`--warmup` groups, runs ANALYZE (what autovacuum does on a live server), then `--groups`
+`--warmup` groups (by default enough for 2,000 signals, at least 50 groups), runs ANALYZE
+(what autovacuum does on a live server; the plans are made from what it sees, and kept while
+the table grows where autovacuum is off: a smaller table gets sequential scans, docs/signals.md
+"A lone signal and small groups"), then `--groups`
 groups of `--size` signals one after the other through the build's `PostgresSignalInserts`
 (the repository's flush), on uvloop — or, with `--producers P`, P concurrent callers of the
 repository's `add()` (the group commit forms the groups, as in the server) — and reports:
@@ -44,6 +47,7 @@ from ingestkit.servers import cpu_delta, postgres_cpu
 HERE = Path(__file__).resolve()
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WINDOW = 300
+WARMUP_SIGNALS = 2000  # stored before ANALYZE by default
 
 
 async def _child(
@@ -201,7 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--groups", type=int, default=400)
     parser.add_argument("--size", type=int, default=16)
-    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=None, help="groups before ANALYZE")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tree", action="append", default=[], help="another build to compare")
     parser.add_argument("--socket", default=None, help="reach PostgreSQL over its Unix socket")
@@ -218,6 +222,8 @@ def main() -> None:
         args.url = args.child
         child_main(args)
         return
+    if args.warmup is None:
+        args.warmup = max(50, -(-WARMUP_SIGNALS // args.size))
     trees: list[tuple[str, str | None]] = [("ours", None)]
     trees += [(Path(t).name or t, t) for t in args.tree]
     results: dict[str, list[dict[str, Any]]] = {tag: [] for tag, _ in trees}
