@@ -20,8 +20,8 @@ on the shared machine). Contenders:
 - `bare`: on the same stack (uvicorn, one worker), a Litestar endpoint that only verifies the
   HMAC and decodes the body.
 
-The rounds alternate (ours, ours2w, ..., bare, ours, ...) so every contender meets the same
-background load; it prints signals/s, p50, p99, the ratios within each round and over all
+The rounds alternate (ours, ours2w, ..., bare, then bare, ..., ours2w, ours, ...) so every
+contender meets the same background load and goes first as often as last; it prints signals/s, p50, p99, the ratios within each round and over all
 rounds, how many signals each commit carried, and the CPU per signal (user + system, from
 /proc, a figure the machine's load hardly moves) of the three parties that share the cores:
 the server's processes, PostgreSQL's (the backends of the contender's database; not the
@@ -185,7 +185,10 @@ def run(
         # Alternate short rounds so every contender sees the same background load.
         for i in range(rounds):
             batch = slice(warmup + i * signals, warmup + (i + 1) * signals)
-            for c in contenders:
+            # Every other round in the reverse order, so that no contender always goes first.
+            # (A/A runs, one build on both sides: 0.97 with a fixed order, 1.04 and 1.05 with
+            # this one; read differences under ≈ 5 % between two builds as noise.)
+            for c in contenders if i % 2 == 0 else contenders[::-1]:
                 before = process_tree_cpu(c.process.pid), postgres_cpu(c.database), own_cpu()
                 c.results.append(load(blast(c.name, c.port, c.requests[batch], connections)))
                 c.cpu_seconds += process_tree_cpu(c.process.pid) - before[0]
