@@ -31,7 +31,7 @@ ARGUMENTS = (
     "VARCHAR[], VARCHAR[], VARCHAR[], TIMESTAMPTZ[], JSON[], INTEGER[]"
 )
 
-_FUNCTION = f"""CREATE FUNCTION signal_insert_batch(
+FUNCTION = f"""CREATE FUNCTION signal_insert_batch(
     p_ids UUID[], p_user_ids UUID[], p_producer_ids VARCHAR[], p_instruments VARCHAR[],
     p_sides VARCHAR[], p_prices DOUBLE PRECISION[], p_times TIMESTAMPTZ[], p_versions VARCHAR[],
     p_external_ids VARCHAR[], p_statuses VARCHAR[], p_nows TIMESTAMPTZ[], p_payloads JSON[],
@@ -140,7 +140,7 @@ def forwards(engine: str) -> list[str]:
     if engine != "postgres":
         return []
     return [
-        _FUNCTION,
+        FUNCTION,
         _SHIM,
         _NOTIFY_FUNCTION,
         "DROP TRIGGER signal_event_notify ON signal_event",

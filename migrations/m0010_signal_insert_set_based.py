@@ -114,10 +114,10 @@ _SET_BASED = f"""    -- A lone signal keeps the loop (nothing to share; its stat
     -- A lone signal, or a duplicate somewhere: m0009's loop, signal by signal.
 """
 
-assert m0009._FUNCTION.count(_LOOP) == 1 and m0009._FUNCTION.count(_DECLARE) == 1
+assert m0009.FUNCTION.count(_LOOP) == 1 and m0009.FUNCTION.count(_DECLARE) == 1
 _REPLACE = "CREATE OR REPLACE FUNCTION"
 _FUNCTION = (
-    m0009._FUNCTION.replace(_LOOP, _SET_BASED + _LOOP)
+    m0009.FUNCTION.replace(_LOOP, _SET_BASED + _LOOP)
     .replace(_DECLARE, _DECLARE + "    v_ids UUID[];\n")
     .replace("CREATE FUNCTION", _REPLACE, 1)
 )
@@ -148,5 +148,5 @@ def backwards(engine: str) -> list[str]:
         'CREATE UNIQUE INDEX "signal_event_user_id" ON "signal_event" ("user_id", "id")',
         'ALTER TABLE "signal_event" ADD CONSTRAINT "signal_event_user_id_fkey" '
         'FOREIGN KEY ("user_id") REFERENCES "app_user" ("id") ON DELETE CASCADE',
-        m0009._FUNCTION.replace("CREATE FUNCTION", _REPLACE, 1),
+        m0009.FUNCTION.replace("CREATE FUNCTION", _REPLACE, 1),
     ]
