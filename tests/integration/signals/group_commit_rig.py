@@ -130,16 +130,11 @@ async def blocked_first_commit(
     else:
         let_go = await hold_external_id(rig)
     first = asyncio.create_task(rig.repo.add(signal(rig.user, external_id=HOLD), 300))
-    watcher = rig.watcher
 
     async def first_waits() -> bool:
-        if watcher is None:  # SQLite: it cannot commit while the lock is held
+        if rig.watcher is None:  # SQLite: it cannot commit while the lock is held
             return rig.repo.group_commit.in_flight == 1
-        state = await watcher.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE '%signal_insert_batch%'"
-        )
-        return bool(state)
+        return await insert_waits_on_a_lock(rig)
 
     await until(first_waits, "the first commit waits for the holder")
     assert rig.repo.group_commit.in_flight == 1 and rig.commits == [1]
