@@ -21,9 +21,10 @@ on the shared machine). Contenders:
   HMAC and decodes the body.
 
 The rounds alternate (ours, ours2w, ..., bare, then bare, ..., ours2w, ours, ...) so every
-contender meets the same background load and goes first as often as last; it prints signals/s, p50, p99, the ratios within each round and over all
-rounds, how many signals each commit carried, and the CPU per signal (user + system, from
-/proc, a figure the machine's load hardly moves) of the three parties that share the cores:
+contender meets the same background load and goes first as often as last; it prints
+signals/s, p50, p99, the ratios within each round and over all rounds, how many signals each
+commit carried, and the CPU per signal (user + system, from /proc, a figure the machine's load
+hardly moves) of the three parties that share the cores:
 the server's processes, PostgreSQL's (the backends of the contender's database; not the
 shared walwriter, checkpointer, ...) and the load generator (this process).
 `--uvloop-client` runs the load generator on uvloop instead of asyncio's own loop, for every
