@@ -22,8 +22,9 @@ repository's `add()` (the group commit forms the groups, as in the server) — a
 Signals: one user, 128 dedup keys, each key's times 384 s apart (no window duplicates with
 the default 300 s window), unique external ids; with `--dup-every K` every K-th signal
 repeats an earlier external id (a 409). The rounds alternate between the trees (this one is
-`ours`, listed first) so that both meet the same background load; read the ratios within one
-run, the absolute figures move with the machine's load.
+`ours`, listed first; every other round runs them in the reverse order) so that all meet the
+same background load; read the ratios within one run, the absolute figures move with the
+machine's load.
 """
 
 from __future__ import annotations
@@ -233,7 +234,8 @@ def main() -> None:
         f"{'PG us/signal':>13} {'409s':>5} {'per group':>9}"
     )
     for r in range(args.rounds):
-        for tag, tree in trees:
+        # Every other round in the reverse order, so that no tree always goes first.
+        for tag, tree in trees if r % 2 == 0 else trees[::-1]:
             res = _one(tree, args)
             results[tag].append(res)
             print(
