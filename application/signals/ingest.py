@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import uuid4
 
+from application.signals.producer_cache import ProducerCache, Read
 from domain.accounts.model import PRODUCER_ID_PATTERN, Producer
 from domain.accounts.ports import Clock
 from domain.errors import AlreadyExists, InvalidInput, TooLarge, Unauthenticated
@@ -49,15 +50,13 @@ class IngestPolicy:
     # How long a producer that authenticated may be reused without reading it again (0 = read
     # on every signal; the setting SIGNALS_PRODUCER_CACHE_SECONDS). A revocation (disable,
     # rotation with no grace) takes effect within this bound; anything that makes a signal
-    # fail is re-checked against a fresh read, so a new secret works at once.
+    # fail is re-checked against a fresh read, so a new secret works at once. Concurrent
+    # requests for a producer that is not cached share one read (producer_cache.py).
     producer_cache_seconds: float = 0.0
     # TRUSTED_PROXIES: peers whose last X-Forwarded-For hop is taken as the client (SPEC §11).
     trusted_proxies: Sequence[Network] = ()
 
 
-# Past this many cached producers the cache starts over (only producers that authenticated
-# are cached, so this is never reached by guessing ids).
-_PRODUCER_CACHE_MAX = 10_000
 # Plain module globals: reading a member through the enum class costs ~150 ns (hot path).
 _STANDARD_WEBHOOKS = SignalSource.STANDARD_WEBHOOKS
 _TRADINGVIEW = SignalSource.TRADINGVIEW
@@ -113,9 +112,12 @@ class IngestSignal:
         self._clock = clock
         self._decode_json = decode_json
         self.policy = policy
-        self._monotonic = monotonic
-        # producer id -> (read at, producer), for producers that authenticated
-        self._cached: dict[str, tuple[float, Producer]] = {}
+        # None: SIGNALS_PRODUCER_CACHE_SECONDS is 0, every signal reads its producer
+        self._cache = (
+            ProducerCache(producers, policy.producer_cache_seconds, monotonic)
+            if policy.producer_cache_seconds > 0
+            else None
+        )
 
     async def __call__(self, request: IngestSignalRequest | TradingViewAlert) -> Signal:
         started = time.perf_counter()
@@ -215,27 +217,28 @@ class IngestSignal:
             producer_id = request.path_producer_id
         if producer_id is None or not PRODUCER_ID_PATTERN.fullmatch(producer_id):
             return self._verify(None, request, now, standard_webhooks)
-        ttl = self.policy.producer_cache_seconds
-        if ttl <= 0:
+        cache = self._cache
+        if cache is None:
             return self._verify(
                 await self._producers.get(producer_id), request, now, standard_webhooks
             )
-        read_at = self._monotonic()
-        entry = self._cached.pop(producer_id, None)
-        if entry is not None and read_at - entry[0] < ttl:
+        entry = cache.take(producer_id)
+        if entry is not None:
+            read = Read(entry[1], entry[0], own=False)
+        else:
+            read = await cache.read_shared(producer_id)
+        if not read.own:
             try:
-                producer = self._verify(entry[1], request, now, standard_webhooks)
+                producer = self._verify(read.producer, request, now, standard_webhooks)
             except Unauthenticated:
-                pass  # maybe rotated or re-enabled since: decide on a fresh read
+                # Cached, or read before this request came: maybe rotated or re-enabled
+                # since, so a read that begins now decides.
+                read = await cache.read_own(producer_id)
             else:
-                self._cached[producer_id] = entry
+                cache.keep(producer_id, read.read_at, producer)
                 return producer
-        producer = self._verify(
-            await self._producers.get(producer_id), request, now, standard_webhooks
-        )
-        if len(self._cached) >= _PRODUCER_CACHE_MAX:
-            self._cached.clear()
-        self._cached[producer_id] = (read_at, producer)
+        producer = self._verify(read.producer, request, now, standard_webhooks)
+        cache.keep(producer_id, read.read_at, producer)
         return producer
 
     def _verify(
