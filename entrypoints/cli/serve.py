@@ -14,6 +14,7 @@ import uvicorn
 
 from adapters.telemetry.logging import configure_logging
 from entrypoints.cli.common import CliError, Verbs, with_started_container
+from entrypoints.cli.http_transport import CoalescingHttpToolsProtocol
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 
@@ -94,4 +95,6 @@ def _run(settings: Settings, host: str | None, port: int | None, workers: int) -
         proxy_headers=False,
         lifespan="on",
         timeout_graceful_shutdown=10,
+        # httptools, as uvicorn's "auto" picks, with a response's writes sent together.
+        http=CoalescingHttpToolsProtocol,
     )
