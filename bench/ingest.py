@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--signals N] [--connections 32] [--warmup W] [--rounds R]
         [--socket /var/run/postgresql] [--no-workers-2] [--one-by-one]
-        [--baseline-tree DIR] [--sqlite] [--tcp-too] [--uvloop-client]
+        [--baseline-tree DIR] [--sqlite] [--tcp-too] [--uvloop-client] [--bare-coalesced]
 
 It creates a throwaway PostgreSQL database (DATABASE_URL if it is postgresql://, else
 SIGNALHUB_TEST_PG_DSN, else postgres@127.0.0.1:5432), creates a user and a producer with the
@@ -17,8 +17,11 @@ on the shared machine). Contenders:
 - `before` (`--baseline-tree DIR`): another signalhub source tree (e.g. `git archive main |
   tar -x -C DIR`) run by the same interpreter with PYTHONPATH=DIR, TCP, on a database of its
   own that its own migrations made: a before/after in one run;
-- `bare`: on the same stack (uvicorn, one worker), a Litestar endpoint that only verifies the
-  HMAC and decodes the body.
+- `bare`: on the same stack (uvicorn as it comes, one worker), a Litestar endpoint that only
+  verifies the HMAC and decodes the body: the target's yardstick;
+- `bare+` (`--bare-coalesced`): the same endpoint on the HTTP protocol `signalhub serve` uses
+  (a response's head and body in one write, entrypoints/cli/http_transport.py), to show how
+  much of ours/bare that protocol accounts for.
 
 The rounds alternate (ours, ours2w, ..., bare, then bare, ..., ours2w, ours, ...) so every
 contender meets the same background load and goes first as often as last; it prints
@@ -79,6 +82,7 @@ def run(
     sqlite: bool = False,
     tcp_too: bool = False,
     uvloop_client: bool = False,
+    bare_coalesced: bool = False,
 ) -> int:
     admin = pg_admin_dsn()
     name = "signalhub_bench_" + uuid.uuid4().hex[:10]
@@ -152,26 +156,29 @@ def run(
             ours(
                 "1by1", 1, {"SIGNALS_COMMIT_BATCH_MAX": "1", "DATABASE_URL": tcp_url}, port_list[2]
             )
-        bare_port = port_list[3]
-        bare_server = subprocess.Popen(
-            [sys.executable, __file__, "--serve-bare", str(bare_port)],
-            cwd=workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        contenders.append(
-            Contender(
-                "bare",
-                bare_port,
-                "",
-                bare_server,
-                signed_requests(bare_port, "bare", BARE_SECRET, total, "b"),
-                [],
+        bares = [("bare", port_list[3], "--serve-bare", "b")]
+        if bare_coalesced:
+            bares.append(("bare+", free_port(), "--serve-bare-coalesced", "c"))
+        for tag, bare_port, flag, salt in bares:
+            bare_server = subprocess.Popen(
+                [sys.executable, __file__, flag, str(bare_port)],
+                cwd=workdir,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
             )
-        )
+            contenders.append(
+                Contender(
+                    tag,
+                    bare_port,
+                    "",
+                    bare_server,
+                    signed_requests(bare_port, "bare", BARE_SECRET, total, salt),
+                    [],
+                )
+            )
         for c in contenders:
             try:
-                wait_healthy(c.port, c.process, "/schema" if c.name == "bare" else "/healthz")
+                wait_healthy(c.port, c.process, "/healthz" if c.database else "/schema")
             except SystemExit:
                 log = workdir / f"server-{c.name}.log"
                 print(log.read_text()[-3000:] if log.exists() else "(no log)", file=sys.stderr)
@@ -181,7 +188,8 @@ def run(
         for url in [] if sqlite else [env["DATABASE_URL"], *extra_databases]:
             # What autovacuum does on a live server (it is off on some development ones):
             # without statistics a connection may cache a plan of the dedup check that reads
-            # all of the user's signals (docs/signals.md, "Benchmark"), and keep it.
+            # all of the user's signals (docs/ingest-performance.md, "First measurements"),
+            # and keep it.
             asyncio.run(pg_value(url, "ANALYZE"))
         # Alternate short rounds so every contender sees the same background load.
         for i in range(rounds):
@@ -225,20 +233,19 @@ def run(
         + ("uvloop" if uvloop_client else "asyncio's own event loop")
     )
     merged = report(contenders, rounds)
+    signalhubs = [c for c in contenders if c.database]  # the bare endpoints store nothing
     ours_all = merged["ours"]
     print(
         f"ratio ours/bare {ours_all.rate / merged['bare'].rate:.2f} (target >= 0.5); ours p99 "
         f"{ours_all.pct(0.99):.2f} ms (target <= 40 ms); rows stored {stored} of "
-        f"{total * (len(contenders) - 1)}"
+        f"{total * len(signalhubs)}"
     )
     print(
         "signals per commit: "
         + ", ".join(f"{r['tag']} {r['n'] / r['commits']:.1f}" for r in per_commit)
     )
     expected = rounds * signals
-    healthy = all(r.ok == expected for r in merged.values()) and stored == total * (
-        len(contenders) - 1
-    )
+    healthy = all(r.ok == expected for r in merged.values()) and stored == total * len(signalhubs)
     if not healthy:
         print("WARNING: some requests failed; figures are not comparable")
     return 0 if healthy else 1
@@ -283,10 +290,19 @@ def main() -> int:
         action="store_true",
         help="with --socket: add `oursTCP`, the same 1-worker server over TCP",
     )
+    parser.add_argument(
+        "--bare-coalesced",
+        action="store_true",
+        help="add `bare+`: the bare endpoint on signalhub's HTTP protocol (one write a response)",
+    )
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare-coalesced", type=int, default=None, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()  # scripts/dev.py bench passes its args to every script
     if args.serve_bare is not None:
         serve_bare(args.serve_bare)
+        return 0
+    if args.serve_bare_coalesced is not None:
+        serve_bare(args.serve_bare_coalesced, coalesced=True)
         return 0
     return run(
         args.signals,
@@ -300,6 +316,7 @@ def main() -> int:
         sqlite=args.sqlite,
         tcp_too=args.tcp_too,
         uvloop_client=args.uvloop_client,
+        bare_coalesced=args.bare_coalesced,
     )
 
 

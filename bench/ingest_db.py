@@ -8,8 +8,8 @@ No HTTP, no group commit: each round of each tree runs in a child process (this 
 on a fresh database of its own, migrated by that build, with one user. The child stores
 `--warmup` groups (by default enough for 2,000 signals, at least 50 groups), runs ANALYZE
 (what autovacuum does on a live server; the plans are made from what it sees, and kept while
-the table grows where autovacuum is off: a smaller table gets sequential scans, docs/signals.md
-"A lone signal and small groups"), then `--groups`
+the table grows where autovacuum is off: a smaller table gets sequential scans,
+docs/ingest-performance.md "A lone signal and small groups"), then `--groups`
 groups of `--size` signals one after the other through the build's `PostgresSignalInserts`
 (the repository's flush), on uvloop — or, with `--producers P`, P concurrent callers of the
 repository's `add()` (the group commit forms the groups, as in the server) — and reports:

@@ -14,7 +14,7 @@ what is left is the framework's and our HTTP and use-case code, measured as CPU 
 process (time.process_time), which the machine's load hardly moves. `--profile` prints
 cProfile's top functions instead (its overhead inflates Python calls: read shares). Another
 tree: `PYTHONPATH=DIR .venv/bin/python bench/ingest_http.py` (e.g. `git archive main`).
-docs/signals.md, "Where the server's CPU goes".
+docs/ingest-performance.md, "Where the server's CPU goes".
 """
 
 from __future__ import annotations

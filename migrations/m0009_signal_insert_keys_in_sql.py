@@ -1,5 +1,5 @@
 """PostgreSQL: m0008's batch insert with less to send and less to run per signal
-(docs/signals.md, "The flush's own cost").
+(docs/ingest-performance.md, "The flush's own cost").
 
 - `signal_insert_batch` gets a second form, 13 arrays instead of 16: the dedup window in
   seconds instead of its two bounds, and no advisory lock keys. The function derives both:

@@ -1,5 +1,5 @@
 """PostgreSQL: a group without any duplicate is stored set-based, and a signal's write touches
-less (docs/signals.md, "Seventh pass: less for PostgreSQL to do per signal").
+less (docs/ingest-performance.md, "Seventh pass: less for PostgreSQL to do per signal").
 
 - `signal_insert_batch` (m0009's 13-array form), for a group of two or more, asks two
   set-based questions after taking the same locks in the same order: does any signal of the

@@ -140,7 +140,7 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     # Our own access line replaces uvicorn's. Not propagated either: uvicorn's protocol logs
     # its line only when `hasHandlers()` (the root's count when it propagates), and it builds
     # the arguments (client, quoted path) before the logger could say it is disabled (≈ 3 µs a
-    # request, docs/signals.md "Where the server's CPU goes").
+    # request, docs/ingest-performance.md "Where the server's CPU goes").
     access = logging.getLogger("uvicorn.access")
     access.disabled = True
     access.propagate = False

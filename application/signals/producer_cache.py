@@ -6,9 +6,9 @@ again, so a revocation (disable, rotation with no grace) takes effect within tha
 
 Shared reads: when a producer is not cached (or its entry has expired), the requests for it
 that arrive while it is being read wait for that same read instead of each starting one.
-Under load an entry expires while dozens of that producer's requests are in flight; each
-used to read it, and those reads took the pool's connections from the group commit's flush,
-which held up every request for a moment twice a second (docs/signals.md, "Eighth pass").
+Under load an entry expires while dozens of that producer's requests are in flight; each of
+them used to read it, and all the server's requests stalled together at every expiry
+(docs/ingest-performance.md, "Eighth pass").
 
 A read that began before a request arrived may predate a rotation the request was signed
 after; IngestSignal decides such a request's failure on a read of its own (`read_own`), as

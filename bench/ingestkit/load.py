@@ -144,6 +144,8 @@ def ratios(results: dict[str, Result]) -> str:
         parts.append(f"ours/oursTCP {results['ours'].rate / results['oursTCP'].rate:.2f}")
     if "before" in results:
         parts.append(f"ours/before {results['ours'].rate / results['before'].rate:.2f}")
+    if "bare+" in results:
+        parts.append(f"ours/bare+ {results['ours'].rate / results['bare+'].rate:.2f}")
     return "ratio " + ", ".join(parts)
 
 

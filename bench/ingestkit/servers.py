@@ -47,9 +47,16 @@ def bare_app() -> Any:
     return Litestar([ingest], logging_config=None, debug=False)
 
 
-def serve_bare(port: int) -> None:
+def serve_bare(port: int, coalesced: bool = False) -> None:
+    """uvicorn as it comes ("auto": httptools here), or with `coalesced` on signalhub's
+    protocol (entrypoints/cli/http_transport.py: a response's writes sent together)."""
     import uvicorn
 
+    http: Any = "auto"
+    if coalesced:
+        from entrypoints.cli.http_transport import CoalescingHttpToolsProtocol
+
+        http = CoalescingHttpToolsProtocol
     uvicorn.run(
         "ingestkit.servers:bare_app",
         factory=True,
@@ -60,6 +67,7 @@ def serve_bare(port: int) -> None:
         log_config=None,
         access_log=False,
         lifespan="on",
+        http=http,
     )
 
 

@@ -4,8 +4,8 @@ uvicorn writes a response's head and its body with two `transport.write` calls: 
 small JSON answer two `send()` system calls and two TCP segments, and a client that reads the
 head and then waits for the body is woken twice. `CoalescingHttpToolsProtocol` gives uvicorn a
 transport whose `write` keeps what is written during one turn of the event loop and hands it
-to the socket's transport in one call at the end of that turn (docs/signals.md, "Eighth
-pass": the server's CPU per signal 4-10 % less, the load generator's 40 % less).
+to the socket's transport in one call at the end of that turn (docs/ingest-performance.md,
+"Eighth pass": the server's CPU per signal 4-10 % less, the load generator's 40 % less).
 
 The bytes and their order are unchanged. What is kept is sent at once when it reaches
 `FLUSH_BYTES`, so a large or streamed body still meets the socket transport's flow control

@@ -58,8 +58,8 @@ def freeze_startup_heap() -> None:
 
     Modules, the app, the container and its pools are ~150,000 objects that live as long as
     the process; a full collection walked all of them, 60-100 ms during which no request was
-    served (docs/signals.md, "Eighth pass"). Collected first, so nothing dead is kept; what is
-    made later is collected as before."""
+    served (docs/ingest-performance.md, "Eighth pass"). Collected first, so nothing dead is
+    kept; what is made later is collected as before."""
     gc.collect()
     gc.freeze()
 

@@ -17,7 +17,7 @@ async def read_capped(request: Request[Any, Any, Any], limit: int) -> bytes | No
     It reads the ASGI messages itself, as `request.stream()` does (the same errors: 400 for a
     Content-Length that is not a number, 500 when the client goes away mid-body), without
     building Litestar's header multidict or an async generator per request: this is on the
-    ingestion hot path (docs/signals.md, "Where the server's CPU goes").
+    ingestion hot path (docs/ingest-performance.md, "Where the server's CPU goes").
     """
     for name, value in request.scope["headers"]:
         if name.lower() == b"content-length":

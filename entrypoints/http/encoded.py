@@ -2,7 +2,7 @@
 
 Litestar turns a returned struct into a `Response`, then an `ASGIResponse` with a mutable
 header list, per request; for `POST /api/v1/signals` that was about a fifth of the HTTP layer's
-CPU per request (docs/signals.md, "Where the server's CPU goes"). A handler that
+CPU per request (docs/ingest-performance.md, "Where the server's CPU goes"). A handler that
 returns `EncodedJson` is sent as is: the same bytes (msgspec, the encoder Litestar uses), the
 same two headers. The route documents its body with `documented_as` (the struct, as a 2xx
 `responses` entry), so the OpenAPI document still comes from the wire struct.

@@ -31,7 +31,7 @@ from entrypoints.routes import TRADINGVIEW_HOOK_PREFIX
 # read (`SignedHeaders.of`) and what the OpenAPI document says (SIGNED_BODY), one list. Every
 # header is optional to the framework: a missing or malformed one is the uniform 401 of
 # IngestSignal, never a 400. They are read from the ASGI scope in one pass rather than as six
-# Litestar header parameters (docs/signals.md, "Where the server's CPU goes").
+# Litestar header parameters (docs/ingest-performance.md, "Where the server's CPU goes").
 SIGNED_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Producer-Id", "The producer's id (§3 and Standard Webhooks)"),
     ("X-Timestamp", "§3: unix seconds, integer"),

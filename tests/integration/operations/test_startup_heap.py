@@ -1,6 +1,6 @@
 """A server process ends its start-up by leaving what it built out of later garbage
-collections (`freeze_startup_heap`, docs/signals.md "Eighth pass"); an app made inside another
-program, as here unless asked, leaves that program's heap be."""
+collections (`freeze_startup_heap`, docs/ingest-performance.md "Eighth pass"); an app made
+inside another program, as here unless asked, leaves that program's heap be."""
 
 from __future__ import annotations
 

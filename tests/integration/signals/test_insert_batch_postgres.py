@@ -1,6 +1,6 @@
-"""PostgreSQL's flush beyond the dedup rules (docs/signals.md, "The flush's own cost"): the
-connection kept between back-to-back groups, a killed backend, the previous build's form of
-signal_insert_batch (m0009's shim) and the statement-level NOTIFY.
+"""PostgreSQL's flush beyond the dedup rules (docs/ingest-performance.md, "The flush's own
+cost"): the connection kept between back-to-back groups, a killed backend, the previous
+build's form of signal_insert_batch (m0009's shim) and the statement-level NOTIFY.
 
 States are polled, never timed.
 """
