@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import uuid4
 
-from application.signals.producer_cache import ProducerCache, Read
+from application.signals.producer_cache import ProducerCache
 from domain.accounts.model import PRODUCER_ID_PATTERN, Producer
 from domain.accounts.ports import Clock
 from domain.errors import AlreadyExists, InvalidInput, TooLarge, Unauthenticated
@@ -222,11 +222,7 @@ class IngestSignal:
             return self._verify(
                 await self._producers.get(producer_id), request, now, standard_webhooks
             )
-        entry = cache.take(producer_id)
-        if entry is not None:
-            read = Read(entry[1], entry[0], own=False)
-        else:
-            read = await cache.read_shared(producer_id)
+        read = cache.take(producer_id) or await cache.read_shared(producer_id)
         if not read.own:
             try:
                 producer = self._verify(read.producer, request, now, standard_webhooks)
@@ -235,10 +231,10 @@ class IngestSignal:
                 # since, so a read that begins now decides.
                 read = await cache.read_own(producer_id)
             else:
-                cache.keep(producer_id, read.read_at, producer)
+                cache.keep(producer_id, read)
                 return producer
         producer = self._verify(read.producer, request, now, standard_webhooks)
-        cache.keep(producer_id, read.read_at, producer)
+        cache.keep(producer_id, read)
         return producer
 
     def _verify(

@@ -32,7 +32,8 @@ CACHE_MAX = 10_000
 @dataclass(frozen=True, slots=True)
 class Read:
     """A producer as read (None: no such producer), the monotonic time the read began, and
-    whether it began for this caller (False: it joined a read already under way)."""
+    whether it began for this caller (False: a cached read, or one under way when the caller
+    came, which may predate a rotation the caller was signed after)."""
 
     producer: Producer | None
     read_at: float
@@ -46,24 +47,26 @@ class ProducerCache:
         self._directory = directory
         self._ttl = ttl
         self._monotonic = monotonic
-        # producer id -> (read at, producer), for producers that authenticated
-        self._cached: dict[str, tuple[float, Producer]] = {}
+        # producer id -> its last read, for producers that authenticated (never `own`)
+        self._cached: dict[str, Read] = {}
         # producer id -> (began at, the read under way)
         self._reading: dict[str, tuple[float, asyncio.Future[Producer | None]]] = {}
 
-    def take(self, producer_id: str) -> tuple[float, Producer] | None:
-        """The cached entry if younger than the bound, removed: `keep` puts back what still
-        authenticates."""
+    def take(self, producer_id: str) -> Read | None:
+        """The cached producer if read less than the bound ago, removed: `keep` puts back what
+        still authenticates."""
         entry = self._cached.pop(producer_id, None)
-        if entry is not None and self._monotonic() - entry[0] < self._ttl:
+        if entry is not None and self._monotonic() - entry.read_at < self._ttl:
             return entry
         return None
 
-    def keep(self, producer_id: str, read_at: float, producer: Producer) -> None:
-        """Cache a producer that has just authenticated, as of when its read began."""
+    def keep(self, producer_id: str, read: Read) -> None:
+        """Cache the producer of `read`, which has just authenticated, as of when it was read."""
         if len(self._cached) >= CACHE_MAX:
             self._cached.clear()
-        self._cached[producer_id] = (read_at, producer)
+        self._cached[producer_id] = (
+            Read(read.producer, read.read_at, own=False) if read.own else read
+        )
 
     async def read_shared(self, producer_id: str) -> Read:
         """The producer, from the read of it under way if there is one, else from a new one
