@@ -85,7 +85,7 @@ def build_container(settings: Settings, metrics: Metrics | None = None) -> Conta
     clock = SystemClock()
     secrets = UrlSafeSecrets()
     users = PiccoloUserRepository()
-    tokens = PiccoloTokenRepository()
+    tokens = PiccoloTokenRepository(database)
     producers = PiccoloProducerRepository()
     signals = PiccoloSignalRepository(
         database,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from piccolo.columns import Column
 
+from adapters.persistence.engine import Database
 from adapters.persistence.row_values import as_utc, as_uuid
 from adapters.persistence.tables import ApiTokenTable, ProducerTable, UserTable
 from domain.accounts.model import ApiToken, Producer, User
@@ -25,7 +26,16 @@ class PiccoloUserRepository:
         return User(as_uuid(row["id"]), row["name"], as_utc(row["created_at"]))
 
 
+# The Bearer token's lookup, on every authenticated request (SQLite's kept read connection).
+_SQLITE_FIND_BY_HASH = (
+    "SELECT id, user_id, token_hash, created_at, revoked_at FROM api_token WHERE token_hash = ?"
+)
+
+
 class PiccoloTokenRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
     async def add(self, token: ApiToken) -> None:
         await ApiTokenTable.insert(
             ApiTokenTable(
@@ -38,7 +48,10 @@ class PiccoloTokenRepository:
         )
 
     async def find_by_hash(self, token_hash: str) -> ApiToken | None:
-        row = await ApiTokenTable.select().where(ApiTokenTable.token_hash == token_hash).first()
+        if self._db.dialect == "sqlite":
+            row = await self._db.read_row(_SQLITE_FIND_BY_HASH, token_hash)
+        else:
+            row = await ApiTokenTable.select().where(ApiTokenTable.token_hash == token_hash).first()
         if row is None:
             return None
         return ApiToken(

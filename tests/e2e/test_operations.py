@@ -183,3 +183,22 @@ def test_unusable_database_is_one_line_for_every_verb(sqlite_cli: Cli) -> None:
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("signalhub: error:"), done.stderr
             assert "Traceback" not in done.stderr
+
+
+def test_a_revoked_token_is_refused_at_once_by_a_running_server(
+    cli: Cli, start_server: Callable[..., Server]
+) -> None:
+    """The server reads a Bearer token on every request (on SQLite through a connection it
+    keeps open): a revocation by the CLI, another process, counts from the next request."""
+    user = cli.json("users", "create", "carol")
+    server = start_server(cli)
+    with server.client(headers={"Authorization": f"Bearer {user['token']}"}) as http:
+        for _ in range(3):  # the kept connection has read this token before
+            assert http.get("/api/v1/signals").status_code == 200
+        assert cli.json("tokens", "revoke", user["token"]) == {"revoked": True}
+        refused = http.get("/api/v1/signals")
+        assert refused.status_code == 401
+        assert "token" in refused.json()["detail"]
+        fresh = cli.json("tokens", "create", "--user", user["user_id"])["token"]
+        answer = http.get("/api/v1/signals", headers={"Authorization": f"Bearer {fresh}"})
+        assert answer.status_code == 200 and answer.json()["items"] == []

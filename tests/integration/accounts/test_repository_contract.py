@@ -45,7 +45,7 @@ async def repos(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     async with migrated_engine(request.param, tmp_path) as db:
         yield Repos(
             PiccoloUserRepository(),
-            PiccoloTokenRepository(),
+            PiccoloTokenRepository(db),
             PiccoloProducerRepository(),
             PiccoloProducerDirectory(db),
         )
