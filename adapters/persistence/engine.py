@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from adapters.persistence.tables import ALL_TABLES
@@ -17,6 +21,7 @@ from adapters.persistence.tables import ALL_TABLES
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 Dialect = Literal["sqlite", "postgres"]
+T = TypeVar("T")
 
 
 class DatabaseLocation(Protocol):
@@ -96,14 +101,15 @@ class SQLiteDatabase(Database):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._sqlite = SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
         super().__init__(self._sqlite)
-        self._reader: Any = None  # the kept read connection, between start and stop
+        self._reader: KeptReader | None = None  # between start and stop
 
     async def start(self) -> None:
         # Piccolo opens a connection (and aiosqlite a thread) for every query outside a
-        # transaction, ≈ 2 ms each; the reads on every request (the Bearer token) use this
-        # one, opened like Piccolo's (autocommit, its type converters, foreign keys on).
-        # Autocommit: each read sees what other connections had committed when it began.
-        self._reader = await self._sqlite.get_connection()
+        # transaction, ≈ 2 ms each; the reads made on every request (the Bearer token) use
+        # one connection kept open instead.
+        reader = KeptReader(self._sqlite.connection_kwargs)
+        await reader.open()
+        self._reader = reader
 
     async def stop(self) -> None:
         reader, self._reader = self._reader, None
@@ -113,10 +119,11 @@ class SQLiteDatabase(Database):
     async def read_row(self, sql: str, *args: Any) -> dict[str, Any] | None:
         """`sql` with `?` placeholders."""
         if self._reader is not None:
-            return await _first_row(self._reader, sql, args)
-        reader = await self._sqlite.get_connection()  # not started: a connection of its own
+            return await self._reader.row(sql, args)
+        reader = KeptReader(self._sqlite.connection_kwargs)  # not started: one of its own
+        await reader.open()
         try:
-            return await _first_row(reader, sql, args)
+            return await reader.row(sql, args)
         finally:
             await reader.close()
 
@@ -125,10 +132,46 @@ class SQLiteDatabase(Database):
         return self._sqlite.transaction(transaction_type=TransactionType.immediate)
 
 
-async def _first_row(connection: Any, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
-    async with connection.execute(sql, args) as cursor:
-        row: dict[str, Any] | None = await cursor.fetchone()
-    return row
+class KeptReader:
+    """A SQLite connection opened as Piccolo opens its own (autocommit, its type converters,
+    foreign keys on) and used from one worker thread. Autocommit: each read sees what other
+    connections had committed when it began. The thread is an executor's, which the
+    interpreter stops at exit even if `close` was never reached (a failed start-up)."""
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self._kwargs = connection_kwargs
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
+        self._connection: sqlite3.Connection | None = None
+
+    async def open(self) -> None:
+        self._connection = await self._in_thread(self._connect)
+
+    async def row(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        return await self._in_thread(self._row, sql, args)
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._in_thread(connection.close)
+        self._thread.shutdown(wait=False)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = sqlite3.connect(**self._kwargs)
+        connection.row_factory = dict_factory
+        connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    def _row(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        assert self._connection is not None, "open() first"
+        cursor = self._connection.execute(sql, args)
+        try:
+            row: dict[str, Any] | None = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row
+
+    async def _in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
 
 
 class PostgresDatabase(Database):

@@ -1,9 +1,11 @@
 """SQLite's kept read connection (`Database.read_row`, used for the Bearer token on every
-request): it sees what other connections commit at once, and works before `start` and after
-`stop` on a connection of its own."""
+request): it sees what other connections commit at once, works before `start` and after
+`stop` on a connection of its own, and never keeps a process from exiting."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from adapters.persistence.engine import Database
@@ -31,3 +33,27 @@ async def test_reads_see_other_connections_commits_before_start_and_after_stop(
     finally:
         await db.stop()
     assert await db.read_row(query, "a") == {"v": 3}
+
+
+def test_a_process_that_never_stops_it_still_exits(tmp_path: Path) -> None:
+    """A start-up that fails after the database started never reaches `stop`: the kept
+    connection's thread must not hold the interpreter at exit."""
+    script = (
+        "import asyncio\n"
+        "from adapters.persistence.engine import Database\n"
+        "from tests.support.databases import database_settings\n"
+        f"db = Database.at(database_settings('sqlite:///{tmp_path}/left.sqlite3'))\n"
+        "async def main():\n"  # db stays referenced to the end, as a server's container
+        "    await db.start()\n"
+        "    print(await db.read_row('SELECT 1 AS one'))\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "{'one': 1}\n"), done.stderr
