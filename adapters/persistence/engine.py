@@ -107,6 +107,8 @@ class SQLiteDatabase(Database):
         # Piccolo opens a connection (and aiosqlite a thread) for every query outside a
         # transaction, ≈ 2 ms each; the reads made on every request (the Bearer token) use
         # one connection kept open instead.
+        if self._reader is not None:
+            return
         reader = KeptReader(self._sqlite.connection_kwargs)
         await reader.open()
         self._reader = reader
@@ -141,28 +143,37 @@ class KeptReader:
     def __init__(self, connection_kwargs: dict[str, Any]) -> None:
         self._kwargs = connection_kwargs
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
+        # Touched only on the worker thread, so a close runs after the reads queued before it.
         self._connection: sqlite3.Connection | None = None
 
     async def open(self) -> None:
-        self._connection = await self._in_thread(self._connect)
+        try:
+            await self._in_thread(self._connect)
+        except BaseException:
+            self._thread.shutdown(wait=False)
+            raise
 
     async def row(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
         return await self._in_thread(self._row, sql, args)
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await self._in_thread(connection.close)
+        await self._in_thread(self._close)
         self._thread.shutdown(wait=False)
 
-    def _connect(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection = sqlite3.connect(**self._kwargs)
+    def _connect(self) -> None:
+        connection = sqlite3.connect(**self._kwargs)
         connection.row_factory = dict_factory
         connection.execute("PRAGMA foreign_keys = 1")
-        return connection
+        self._connection = connection
+
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     def _row(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
-        assert self._connection is not None, "open() first"
+        if self._connection is None:
+            raise RuntimeError("the SQLite reader is not open")
         cursor = self._connection.execute(sql, args)
         try:
             row: dict[str, Any] | None = cursor.fetchone()

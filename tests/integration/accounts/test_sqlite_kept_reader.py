@@ -4,6 +4,7 @@ request): it sees what other connections commit at once, works before `start` an
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,16 @@ def test_a_process_that_never_stops_it_still_exits(tmp_path: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "{'one': 1}\n"), done.stderr
+
+
+async def test_reads_queued_when_it_stops_are_answered(tmp_path: Path) -> None:
+    db = Database.at(database_settings(f"sqlite:///{tmp_path}/queued.sqlite3"))
+    await db.run("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+    await db.run("INSERT INTO t VALUES ('a', 1)")
+    await db.start()
+    reads = [
+        asyncio.ensure_future(db.read_row("SELECT v FROM t WHERE k = ?", "a")) for _ in range(20)
+    ]
+    await asyncio.sleep(0)  # every read is handed to the reader's thread
+    await db.stop()  # a request still in flight when shutdown begins gets its answer
+    assert await asyncio.gather(*reads) == [{"v": 1}] * 20
